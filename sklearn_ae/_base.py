@@ -1,0 +1,426 @@
+"""What all autoencoder estimators share: parameters, the skorch net, batching."""
+
+import warnings
+from abc import ABCMeta
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import RobustScaler, StandardScaler
+from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
+from torch import nn
+
+from ._batching import TensorBatchIterator
+from ._callbacks import NonFiniteLossGuard
+from .nn import ACTIVATIONS, MLPAutoencoder
+
+_SCALERS = {"standard": StandardScaler, "robust": RobustScaler}
+
+# Rows per inference batch are chosen so that one batch holds about this many
+# activations: memory stays bounded whatever the number of rows in X.
+_INFERENCE_BATCH_ELEMENTS = 2**20
+
+
+def _non_numeric_columns(X):
+    """Names of the DataFrame columns that cannot be read as numbers."""
+    if not hasattr(X, "columns"):
+        return []
+    bad = []
+    for name in X.columns:
+        try:
+            pd.to_numeric(X[name])
+        except (TypeError, ValueError):
+            bad.append(str(name))
+    return bad
+
+
+class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
+    """Base class for the autoencoder estimators.
+
+    It validates parameters and data, scales the features, builds and trains
+    a ``skorch.NeuralNet`` (stored as ``net_``) around a torch autoencoder,
+    and runs the fitted network over large inputs in bounded-memory batches.
+    Subclasses add their own job (transform, outlier scores, denoising).
+
+    Warning: this class should not be used directly. Use derived classes.
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "scaling": [StrOptions(set(_SCALERS)), None],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "device": [str, torch.device],
+        "net_params": [dict, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_components=None,
+        hidden_layer_sizes=(64, 32),
+        activation="relu",
+        dropout=0.0,
+        scaling="standard",
+        batch_size="auto",
+        max_iter=200,
+        learning_rate_init=1e-3,
+        alpha=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="cpu",
+        net_params=None,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.scaling = scaling
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.learning_rate_init = learning_rate_init
+        self.alpha = alpha
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+        self.net_params = net_params
+
+    # ------------------------------------------------------------------
+    # Validation
+    # ------------------------------------------------------------------
+    def _validate_X(self, X, *, reset):
+        """Check X before any torch code sees it; keep float32/float64 as is."""
+        try:
+            return validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=[np.float64, np.float32],
+                ensure_min_samples=2 if reset else 1,
+            )
+        except ValueError as exc:
+            columns = _non_numeric_columns(X) if "convert" in str(exc) else []
+            if columns:
+                raise TypeError(
+                    f"{type(self).__name__} needs numeric input, but column(s) "
+                    f"{columns} are not numeric. Encode them first (e.g. with "
+                    "OneHotEncoder in a ColumnTransformer) or drop them."
+                ) from exc
+            raise
+
+    def _check_hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+        if not all(isinstance(s, Integral) and s > 0 for s in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must be positive integers, got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        return tuple(int(s) for s in sizes)
+
+    def _check_device(self):
+        try:
+            device = torch.device(self.device)
+        except (RuntimeError, TypeError) as exc:
+            raise ValueError(f"device={self.device!r} is not a valid torch device.") from exc
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={self.device!r} was requested but CUDA is not available "
+                "on this machine; use device='cpu'."
+            )
+        return device
+
+    @staticmethod
+    def _default_n_components(n_features):
+        """About sqrt(n_features) codes, at least 2 and at most n_features."""
+        return int(min(n_features, max(2, round(np.sqrt(n_features)))))
+
+    # ------------------------------------------------------------------
+    # Training
+    # ------------------------------------------------------------------
+    def _fit_autoencoder(self, X, target=None, corruption=None):
+        """Scale X (and target), then build or continue the skorch net.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Validated network input.
+        target : ndarray of shape (n_samples, n_features) or None
+            What the network should output; None means X itself.
+        corruption : callable or None
+            Applied to each (scaled) training input batch, e.g. noise.
+        """
+        hidden_layer_sizes = self._check_hidden_layer_sizes()
+        device = self._check_device()
+        rng = check_random_state(self.random_state)
+        continue_training = self.warm_start and hasattr(self, "net_")
+
+        if not continue_training:
+            self.scaler_ = _SCALERS[self.scaling]() if self.scaling else None
+            if self.scaler_ is not None:
+                self.scaler_.fit(X)
+            n_features = X.shape[1]
+            self.n_components_ = (
+                self.n_components
+                if self.n_components is not None
+                else self._default_n_components(n_features)
+            )
+        X_t = self._to_tensor(X, device)
+        y_t = X_t if target is None else self._to_tensor(target, device)
+        self.batch_size_ = (
+            min(256, X.shape[0]) if self.batch_size == "auto" else self.batch_size
+        )
+
+        valid_split = None
+        if self.early_stopping:
+            n_samples = X.shape[0]
+            if n_samples * self.validation_fraction < 1 or n_samples < 3:
+                raise ValueError(
+                    f"early_stopping=True needs a validation set, but "
+                    f"validation_fraction={self.validation_fraction} of "
+                    f"{n_samples} samples is less than one sample."
+                )
+            idx_train, idx_valid = train_test_split(
+                np.arange(n_samples),
+                test_size=self.validation_fraction,
+                random_state=rng,
+            )
+            idx_train = torch.as_tensor(idx_train, device=device)
+            idx_valid = torch.as_tensor(idx_valid, device=device)
+            valid_y = X_t[idx_valid] if y_t is X_t else y_t[idx_valid]
+            valid_split = predefined_split(Dataset(X_t[idx_valid], valid_y))
+            X_train = X_t[idx_train]
+            y_train = X_train if y_t is X_t else y_t[idx_train]
+        else:
+            X_train, y_train = X_t, y_t
+
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        if continue_training:
+            net = self.net_
+            net.set_params(
+                max_epochs=self.max_iter,
+                batch_size=self.batch_size_,
+                lr=self.learning_rate_init,
+                train_split=valid_split,
+            )
+        else:
+            net = self._build_net(
+                X.shape[1], hidden_layer_sizes, device, valid_split, corruption
+            )
+        n_epochs_before = len(net.history) if continue_training else 0
+
+        # Seed torch's generators inside fork_rng: initialisation, shuffling,
+        # dropout and noise are reproducible, and the caller's global RNG
+        # state is restored afterwards.
+        fork_devices = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=fork_devices):
+            torch.default_generator.manual_seed(seed)
+            if device.type == "cuda":
+                torch.cuda.manual_seed(seed)
+            if continue_training:
+                net.partial_fit(X_train, y_train)
+            else:
+                net.fit(X_train, y_train)
+        net.module_.eval()
+
+        self.net_ = net
+        self.loss_curve_ = list(net.history[:, "train_loss"])
+        self.validation_loss_curve_ = (
+            list(net.history[:, "valid_loss"]) if self.early_stopping else None
+        )
+        self.n_iter_ = len(net.history)
+        self._warn_if_not_converged(net, self.n_iter_ - n_epochs_before)
+        return self
+
+    def _build_net(self, n_features, hidden_layer_sizes, device, valid_split, corruption):
+        callbacks = [
+            ("non_finite_loss", NonFiniteLossGuard(self.learning_rate_init)),
+            (
+                "stopper",
+                EarlyStopping(
+                    monitor="valid_loss" if self.early_stopping else "train_loss",
+                    patience=self.n_iter_no_change,
+                    threshold=self.tol,
+                    threshold_mode="abs",
+                    load_best=self.early_stopping,
+                    sink=print if self.verbose else _silent,
+                ),
+            ),
+        ]
+        params = {
+            "module": MLPAutoencoder,
+            "module__n_features": n_features,
+            "module__hidden_layer_sizes": hidden_layer_sizes,
+            "module__n_components": self.n_components_,
+            "module__activation": self.activation,
+            "module__dropout": self.dropout,
+            "criterion": nn.MSELoss,
+            "optimizer": torch.optim.Adam,
+            "lr": self.learning_rate_init,
+            "optimizer__weight_decay": self.alpha,
+            "max_epochs": self.max_iter,
+            "batch_size": self.batch_size_,
+            "iterator_train": TensorBatchIterator,
+            "iterator_train__shuffle": True,
+            "iterator_train__corruption": corruption,
+            "iterator_valid": TensorBatchIterator,
+            "iterator_valid__corruption": corruption,
+            "train_split": valid_split,
+            "predict_nonlinearity": None,
+            "verbose": self.verbose,
+            "device": device,
+        }
+        user_params = dict(self.net_params or {})
+        user_callbacks = list(user_params.pop("callbacks", None) or [])
+        if "optimizer" not in user_params:
+            # Fused Adam does one kernel per step instead of a loop over
+            # parameter tensors: markedly cheaper for small networks.
+            params["optimizer__fused"] = True
+        params.update(user_params)
+        params["callbacks"] = callbacks + user_callbacks
+        return NeuralNet(**params)
+
+    def _warn_if_not_converged(self, net, n_epochs):
+        stopper = dict(net.callbacks_)["stopper"]
+        if stopper.misses_ >= stopper.patience:
+            return
+        if n_epochs >= self.max_iter:
+            warnings.warn(
+                f"{type(self).__name__}: maximum iterations ({self.max_iter}) "
+                "reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+        else:
+            warnings.warn(
+                f"{type(self).__name__}: training was interrupted after "
+                f"{n_epochs} of {self.max_iter} epochs; the model keeps the "
+                "weights reached so far.",
+                UserWarning,
+            )
+
+    # ------------------------------------------------------------------
+    # Inference in bounded-memory batches
+    # ------------------------------------------------------------------
+    def _scale(self, X):
+        """Scale X (float64 result) as in fit."""
+        X = np.asarray(X, dtype=np.float64)
+        return X if self.scaler_ is None else self.scaler_.transform(X)
+
+    def _unscale(self, X):
+        return X if self.scaler_ is None else self.scaler_.inverse_transform(X)
+
+    def _to_tensor(self, X, device):
+        """Scaled float32 tensor of X (made once; zero-copy where possible)."""
+        X_scaled = np.ascontiguousarray(self._scale(X), dtype=np.float32)
+        return torch.from_numpy(X_scaled).to(device)
+
+    def _inference_batches(self, X):
+        """Yield ``(rows, X_scaled, torch input batch)`` over X."""
+        widest = max(X.shape[1], *self._check_hidden_layer_sizes(), 1)
+        batch_rows = max(self.batch_size_, _INFERENCE_BATCH_ELEMENTS // widest)
+        device = self.net_.device
+        for rows in gen_batches(X.shape[0], batch_rows):
+            X_scaled = self._scale(X[rows])
+            X_batch = torch.from_numpy(X_scaled.astype(np.float32)).to(device)
+            yield rows, X_scaled, X_batch
+
+    def _module(self):
+        module = self.net_.module_
+        if module.training:
+            module.eval()
+        return module
+
+    def _encode(self, X):
+        """Codes z for X, shape (n_samples, n_components_), dtype of X."""
+        module = self._module()
+        Z = np.empty((X.shape[0], self.n_components_), dtype=X.dtype)
+        with torch.inference_mode():
+            for rows, _, X_batch in self._inference_batches(X):
+                Z[rows] = module.encode(X_batch).cpu().numpy()
+        return Z
+
+    def _decode(self, Z, dtype):
+        """Decoder output for codes Z, in the original feature units."""
+        module = self._module()
+        X_rec = np.empty((Z.shape[0], self.n_features_in_), dtype=dtype)
+        with torch.inference_mode():
+            for rows in gen_batches(Z.shape[0], _INFERENCE_BATCH_ELEMENTS // Z.shape[1]):
+                Z_batch = torch.from_numpy(np.asarray(Z[rows], dtype=np.float32))
+                out = module.decode(Z_batch.to(self.net_.device)).cpu().numpy()
+                X_rec[rows] = self._unscale(out.astype(np.float64))
+        return X_rec
+
+    def _reconstruct(self, X):
+        """Network output for X, in the original feature units, dtype of X."""
+        module = self._module()
+        X_rec = np.empty_like(X)
+        with torch.inference_mode():
+            for rows, _, X_batch in self._inference_batches(X):
+                out = module(X_batch).cpu().numpy()
+                X_rec[rows] = self._unscale(out.astype(np.float64))
+        return X_rec
+
+    def _squared_errors(self, X, *, per_feature=False):
+        """Squared reconstruction errors in the scaled feature space.
+
+        Differences are taken in float64, so that the result for a row does
+        not depend on which batch it was computed in.
+
+        Returns an array of shape (n_samples, n_features) if ``per_feature``,
+        else the mean over features, shape (n_samples,).
+        """
+        module = self._module()
+        shape = X.shape if per_feature else X.shape[:1]
+        errors = np.empty(shape, dtype=np.float64)
+        with torch.inference_mode():
+            for rows, X_scaled, X_batch in self._inference_batches(X):
+                out = module(X_batch).cpu().numpy().astype(np.float64)
+                squared = (out - X_scaled) ** 2
+                errors[rows] = squared if per_feature else squared.mean(axis=1)
+        return errors
+
+    def _check_fitted_X(self, X):
+        check_is_fitted(self)
+        return self._validate_X(X, reset=False)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.target_tags.required = False
+        return tags
+
+
+def _silent(*args, **kwargs):
+    """A sink that prints nothing (picklable, unlike a lambda)."""

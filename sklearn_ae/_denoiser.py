@@ -1,0 +1,190 @@
+"""Denoising with an autoencoder: (x + noise) -> x."""
+
+from functools import partial
+from numbers import Real
+
+import numpy as np
+from sklearn.base import OneToOneFeatureMixin, TransformerMixin, _fit_context
+from sklearn.utils import check_array
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import BaseAutoencoder
+from ._docs import fill_shared_parameters
+from ._noise import NOISE_TYPES, corrupt
+
+
+@fill_shared_parameters(scaling_default="standard")
+class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
+    """Remove noise from samples with a denoising autoencoder.
+
+    ``fit(X)`` trains the network to map corrupted copies of X back to X,
+    with fresh noise drawn for every mini-batch of every epoch (Vincent et
+    al., 2008). ``fit(X_noisy, y=X_clean)`` trains on given pairs instead.
+    ``transform`` returns the denoised data, with the shape and feature
+    names of its input.
+
+    Parameters
+    ----------
+    noise : {"gaussian", "masking"}, default="gaussian"
+        Corruption used by ``fit(X)``: "gaussian" adds normal noise of
+        standard deviation ``noise_level``; "masking" sets each value to the
+        feature's centre with probability ``noise_level``. Both act in the
+        scaled space, so ``noise_level`` is relative to each feature's spread.
+        Ignored when ``y`` is given to ``fit``.
+    noise_level : float, default=0.2
+        Standard deviation (gaussian) or masking probability (masking).
+%(shared_parameters)s
+    Attributes
+    ----------
+%(shared_attributes)s
+    See Also
+    --------
+    AETransformer : The same autoencoder used for dimensionality reduction.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import AEDenoiser
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> X_noisy = X + np.random.RandomState(0).normal(scale=4.0, size=X.shape)
+    >>> denoiser = AEDenoiser(noise_level=0.5, max_iter=30, random_state=0).fit(X)
+    >>> X_denoised = denoiser.transform(X_noisy)
+    >>> bool(np.mean((X_denoised - X) ** 2) < np.mean((X_noisy - X) ** 2))
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseAutoencoder._parameter_constraints,
+        "noise": [StrOptions(set(NOISE_TYPES))],
+        "noise_level": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        noise="gaussian",
+        noise_level=0.2,
+        n_components=None,
+        hidden_layer_sizes=(64, 32),
+        activation="relu",
+        dropout=0.0,
+        scaling="standard",
+        batch_size="auto",
+        max_iter=200,
+        learning_rate_init=1e-3,
+        alpha=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="cpu",
+        net_params=None,
+    ):
+        super().__init__(
+            n_components=n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            dropout=dropout,
+            scaling=scaling,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            learning_rate_init=learning_rate_init,
+            alpha=alpha,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+            net_params=net_params,
+        )
+        self.noise = noise
+        self.noise_level = noise_level
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the denoising autoencoder.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Clean training data when ``y`` is None (noise is added during
+            training), else the noisy inputs.
+        y : array-like of shape (n_samples, n_features) or None, default=None
+            Clean targets matching ``X`` row by row. None, or a 1-D y (such
+            as the class labels a ``Pipeline`` passes to every step), trains
+            on X with synthetic noise, so the denoiser can precede a
+            classifier.
+
+        Returns
+        -------
+        self : AEDenoiser
+            The fitted estimator.
+        """
+        X = self._validate_X(X, reset=not (self.warm_start and hasattr(self, "net_")))
+        if _is_clean_target(y):
+            return self._fit_autoencoder(X, target=self._validate_target(X, y))
+        corruption = None
+        if self.noise_level > 0:
+            corruption = partial(corrupt, noise=self.noise, noise_level=self.noise_level)
+        return self._fit_autoencoder(X, corruption=corruption)
+
+    def _validate_target(self, X, y):
+        y = check_array(y, dtype=X.dtype, input_name="y")
+        if y.shape != X.shape:
+            raise ValueError(
+                "y must be the clean version of X, with the same shape "
+                f"{X.shape}; got y with shape {y.shape}."
+            )
+        return y
+
+    def transform(self, X):
+        """Denoise X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Noisy samples.
+
+        Returns
+        -------
+        X_denoised : ndarray of shape (n_samples, n_features)
+            The network output, in the units and dtype of X.
+        """
+        return self._reconstruct(self._check_fitted_X(X))
+
+    def score(self, X, y=None):
+        """Negative mean squared error of the denoised X (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Noisy samples.
+        y : array-like of shape (n_samples, n_features) or None, default=None
+            Clean samples. None (or a 1-D y, as in ``fit``) compares the
+            output with X itself.
+
+        Returns
+        -------
+        score : float
+            Measured in the scaled space, like the training loss.
+        """
+        X = self._check_fitted_X(X)
+        target = self._validate_target(X, y) if _is_clean_target(y) else X
+        return -float(np.mean((self._scale(self._reconstruct(X)) - self._scale(target)) ** 2))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _is_clean_target(y):
+    """A 2-D y holds clean samples; None or 1-D labels are ignored."""
+    return y is not None and np.asarray(y).ndim != 1

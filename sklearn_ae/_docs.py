@@ -1,0 +1,103 @@
+"""Docstring parts shared by the estimators, filled in at import time."""
+
+_SHARED_PARAMETERS = """\
+    n_components : int or None, default=None
+        Size of the code z. None picks ``round(sqrt(n_features))``, at least
+        2 and at most ``n_features``: narrow enough that the network has to
+        learn the structure of the data rather than copy its input.
+    hidden_layer_sizes : array-like of int, default=(64, 32)
+        Widths of the encoder's hidden layers; the decoder mirrors them, so
+        ``(64, 32)`` with ``n_components=8`` on ``d`` features gives
+        ``d-64-32-8-32-64-d``. Two tapering layers were the best trade-off
+        of reconstruction error and fit time in ``benchmarks/``: one layer
+        underfits non-linear data, wider layers cost time without lowering
+        the held-out error.
+    activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", \
+"gelu"}, default="relu"
+        Activation of the hidden layers; the code and output layers are
+        linear, so ``activation="identity"`` spans the same space as PCA.
+    dropout : float, default=0.0
+        Dropout probability after each hidden activation (training only).
+    scaling : {"standard", "robust"} or None, default="%(scaling_default)s"
+        Feature scaling fitted on the training data, applied before the
+        network and undone after it: "standard" (mean and standard
+        deviation) or "robust" (median and interquartile range). Errors and
+        scores are measured in the scaled space, so every feature counts
+        equally whatever its units. None feeds the raw values to the network.
+    batch_size : int or "auto", default="auto"
+        Mini-batch size; "auto" uses ``min(256, n_samples)``.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    learning_rate_init : float, default=1e-3
+        Learning rate of the Adam optimizer.
+    alpha : float, default=0.0
+        L2 penalty (Adam's ``weight_decay``).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data and stop when
+        its loss has not improved by ``tol`` for ``n_iter_no_change`` epochs;
+        the best weights are then restored. When False, training stops when
+        the training loss stops improving in the same way, as in
+        :class:`~sklearn.neural_network.MLPRegressor`.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum improvement of the monitored loss.
+    warm_start : bool, default=False
+        On the next call to ``fit``, continue training the previous network
+        for ``max_iter`` more epochs (the architecture and scaling are kept).
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout, noise and the
+        validation split. An int gives bit-identical results on CPU. Torch's
+        global random state is left as it was.
+    verbose : int, default=0
+        Print the losses of each epoch.
+    device : str or torch.device, default="cpu"
+        Where the network trains and runs, e.g. ``"cuda"``. A fitted model
+        unpickled on a machine without that device runs on the CPU.
+    net_params : dict or None, default=None
+        Extra parameters for the ``skorch.NeuralNet`` built in ``fit``, e.g.
+        ``{"optimizer": torch.optim.SGD}``. ``"callbacks"`` are added to the
+        estimator's own callbacks.
+"""
+
+_SHARED_ATTRIBUTES = """\
+    net_ : skorch.NeuralNet
+        The trained network; ``net_.module_`` is the torch autoencoder.
+    n_components_ : int
+        Size of the code.
+    scaler_ : StandardScaler, RobustScaler or None
+        The fitted feature scaling.
+    loss_curve_ : list of float
+        Training loss (mean squared error in the scaled space) per epoch.
+    validation_loss_curve_ : list of float or None
+        Validation loss per epoch when ``early_stopping=True``.
+    n_iter_ : int
+        Number of epochs run.
+    batch_size_ : int
+        Mini-batch size used.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit. Defined only when ``X`` has
+        feature names that are all strings.
+"""
+
+
+def fill_shared_parameters(scaling_default):
+    """Class decorator: put the shared parameter docs into the docstring.
+
+    The class docstring marks the places with ``%(shared_parameters)s`` and
+    ``%(shared_attributes)s``, so that the text every estimator shares is
+    written once.
+    """
+
+    def decorate(cls):
+        parameters = _SHARED_PARAMETERS.replace("%(scaling_default)s", scaling_default)
+        cls.__doc__ = cls.__doc__.replace("%(shared_parameters)s\n", parameters).replace(
+            "%(shared_attributes)s\n", _SHARED_ATTRIBUTES
+        )
+        return cls
+
+    return decorate

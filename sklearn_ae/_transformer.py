@@ -1,0 +1,129 @@
+"""Dimensionality reduction with an autoencoder."""
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.utils import check_array
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import BaseAutoencoder
+from ._docs import fill_shared_parameters
+
+
+@fill_shared_parameters(scaling_default="standard")
+class AETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoencoder):
+    """Non-linear dimensionality reduction with an autoencoder.
+
+    An encoder maps each sample to a code of ``n_components`` values and a
+    mirrored decoder maps the code back; both are trained together (through
+    a skorch ``NeuralNet``) to minimise the squared reconstruction error.
+    ``transform`` returns the code, ``inverse_transform`` the decoder output.
+    Used like :class:`~sklearn.decomposition.PCA`, which it contains as the
+    special case ``activation="identity"``.
+
+    Parameters
+    ----------
+%(shared_parameters)s
+    Attributes
+    ----------
+%(shared_attributes)s
+    See Also
+    --------
+    sklearn.decomposition.PCA : Linear dimensionality reduction.
+    AEOutlierDetector : Outlier scores from the reconstruction error.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import AETransformer
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> ae = AETransformer(n_components=4, max_iter=20, random_state=0)
+    >>> ae.fit_transform(X).shape
+    (1797, 4)
+    >>> ae.get_feature_names_out()[:2]
+    array(['aetransformer0', 'aetransformer1'], dtype=object)
+    """
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the autoencoder on X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : AETransformer
+            The fitted estimator.
+        """
+        X = self._validate_X(X, reset=not (self.warm_start and hasattr(self, "net_")))
+        return self._fit_autoencoder(X)
+
+    def transform(self, X):
+        """Encode X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components_)
+            The codes, in the dtype of X (float32 or float64).
+        """
+        return self._encode(self._check_fitted_X(X))
+
+    def inverse_transform(self, X):
+        """Decode codes back to the original feature space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components_)
+            Codes, as returned by :meth:`transform`.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+            The decoder output, in the units of the training data.
+        """
+        check_is_fitted(self)
+        Z = check_array(X, dtype=[np.float64, np.float32])
+        if Z.shape[1] != self.n_components_:
+            raise ValueError(
+                f"inverse_transform expects codes with {self.n_components_} "
+                f"columns (n_components_), got {Z.shape[1]}."
+            )
+        return self._decode(Z, Z.dtype)
+
+    def score(self, X, y=None):
+        """Negative mean squared reconstruction error (higher is better).
+
+        Measured in the scaled feature space, so that ``GridSearchCV`` can
+        compare hyperparameters without a scorer.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to reconstruct.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        score : float
+            ``-mean((x - decode(encode(x)))**2)`` over samples and features.
+        """
+        return -float(self._squared_errors(self._check_fitted_X(X)).mean())
+
+    @property
+    def _n_features_out(self):
+        return self.n_components_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
