@@ -145,8 +145,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
         if not all(isinstance(s, Integral) and s > 0 for s in sizes):
             raise ValueError(
-                "hidden_layer_sizes must be positive integers, got "
-                f"{self.hidden_layer_sizes!r}."
+                f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}."
             )
         return tuple(int(s) for s in sizes)
 
@@ -199,9 +198,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             )
         X_t = self._to_tensor(X, device)
         y_t = X_t if target is None else self._to_tensor(target, device)
-        self.batch_size_ = (
-            min(256, X.shape[0]) if self.batch_size == "auto" else self.batch_size
-        )
+        self.batch_size_ = min(256, X.shape[0]) if self.batch_size == "auto" else self.batch_size
 
         valid_split = None
         if self.early_stopping:
@@ -236,9 +233,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 train_split=valid_split,
             )
         else:
-            net = self._build_net(
-                X.shape[1], hidden_layer_sizes, device, valid_split, corruption
-            )
+            net = self._build_net(X.shape[1], hidden_layer_sizes, device, valid_split, corruption)
         n_epochs_before = len(net.history) if continue_training else 0
 
         # Seed torch's generators inside fork_rng: initialisation, shuffling,
@@ -321,6 +316,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 f"{type(self).__name__}: maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
                 ConvergenceWarning,
+                stacklevel=3,
             )
         else:
             warnings.warn(
@@ -328,6 +324,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 f"{n_epochs} of {self.max_iter} epochs; the model keeps the "
                 "weights reached so far.",
                 UserWarning,
+                stacklevel=3,
             )
 
     # ------------------------------------------------------------------
@@ -346,69 +343,71 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         X_scaled = np.ascontiguousarray(self._scale(X), dtype=np.float32)
         return torch.from_numpy(X_scaled).to(device)
 
-    def _inference_batches(self, X):
-        """Yield ``(rows, X_scaled, torch input batch)`` over X."""
-        widest = max(X.shape[1], *self._check_hidden_layer_sizes(), 1)
-        batch_rows = max(self.batch_size_, _INFERENCE_BATCH_ELEMENTS // widest)
-        device = self.net_.device
-        for rows in gen_batches(X.shape[0], batch_rows):
-            X_scaled = self._scale(X[rows])
-            X_batch = torch.from_numpy(X_scaled.astype(np.float32)).to(device)
-            yield rows, X_scaled, X_batch
+    def _inference_rows(self):
+        """Rows per inference batch: about ``_INFERENCE_BATCH_ELEMENTS`` values.
 
-    def _module(self):
+        A multiple of 64 that depends only on the architecture, so it is the
+        same for every call on a fitted model.
+        """
+        widest = max(self.n_features_in_, *self._check_hidden_layer_sizes())
+        return int(np.clip(_INFERENCE_BATCH_ELEMENTS // widest // 64, 1, 256)) * 64
+
+    def _run_module(self, method, X, *, scale=True):
+        """Yield ``(rows, X_batch, output)`` for ``method`` of the module over X.
+
+        ``X_batch`` is the batch as fed to the network (scaled if ``scale``),
+        in float64; ``output`` the method's result for it, in float64.
+
+        Memory is bounded by the batch size, not by ``len(X)``. Every batch
+        is padded to the same number of rows: float32 matrix products give
+        results that depend on the number of rows in the product, so fixed
+        batch shapes make each row's output bit-identical however X is split.
+        """
         module = self.net_.module_
         if module.training:
             module.eval()
-        return module
+        forward = getattr(module, method)
+        batch_rows = self._inference_rows()
+        padded = torch.zeros((batch_rows, X.shape[1]), dtype=torch.float32)
+        with torch.inference_mode():
+            for rows in gen_batches(X.shape[0], batch_rows):
+                X_batch = self._scale(X[rows]) if scale else np.asarray(X[rows], np.float64)
+                n_rows = X_batch.shape[0]
+                padded[:n_rows] = torch.from_numpy(np.asarray(X_batch, dtype=np.float32))
+                output = forward(padded.to(self.net_.device))[:n_rows]
+                yield rows, X_batch, output.cpu().numpy().astype(np.float64)
 
     def _encode(self, X):
         """Codes z for X, shape (n_samples, n_components_), dtype of X."""
-        module = self._module()
         Z = np.empty((X.shape[0], self.n_components_), dtype=X.dtype)
-        with torch.inference_mode():
-            for rows, _, X_batch in self._inference_batches(X):
-                Z[rows] = module.encode(X_batch).cpu().numpy()
+        for rows, _, codes in self._run_module("encode", X):
+            Z[rows] = codes
         return Z
 
     def _decode(self, Z, dtype):
         """Decoder output for codes Z, in the original feature units."""
-        module = self._module()
         X_rec = np.empty((Z.shape[0], self.n_features_in_), dtype=dtype)
-        with torch.inference_mode():
-            for rows in gen_batches(Z.shape[0], _INFERENCE_BATCH_ELEMENTS // Z.shape[1]):
-                Z_batch = torch.from_numpy(np.asarray(Z[rows], dtype=np.float32))
-                out = module.decode(Z_batch.to(self.net_.device)).cpu().numpy()
-                X_rec[rows] = self._unscale(out.astype(np.float64))
+        for rows, _, output in self._run_module("decode", Z, scale=False):
+            X_rec[rows] = self._unscale(output)
         return X_rec
 
     def _reconstruct(self, X):
         """Network output for X, in the original feature units, dtype of X."""
-        module = self._module()
         X_rec = np.empty_like(X)
-        with torch.inference_mode():
-            for rows, _, X_batch in self._inference_batches(X):
-                out = module(X_batch).cpu().numpy()
-                X_rec[rows] = self._unscale(out.astype(np.float64))
+        for rows, _, output in self._run_module("forward", X):
+            X_rec[rows] = self._unscale(output)
         return X_rec
 
     def _squared_errors(self, X, *, per_feature=False):
         """Squared reconstruction errors in the scaled feature space.
 
-        Differences are taken in float64, so that the result for a row does
-        not depend on which batch it was computed in.
-
         Returns an array of shape (n_samples, n_features) if ``per_feature``,
-        else the mean over features, shape (n_samples,).
+        else the mean over features, shape (n_samples,); float64.
         """
-        module = self._module()
-        shape = X.shape if per_feature else X.shape[:1]
-        errors = np.empty(shape, dtype=np.float64)
-        with torch.inference_mode():
-            for rows, X_scaled, X_batch in self._inference_batches(X):
-                out = module(X_batch).cpu().numpy().astype(np.float64)
-                squared = (out - X_scaled) ** 2
-                errors[rows] = squared if per_feature else squared.mean(axis=1)
+        errors = np.empty(X.shape if per_feature else X.shape[:1], dtype=np.float64)
+        for rows, X_scaled, output in self._run_module("forward", X):
+            squared = (output - X_scaled) ** 2
+            errors[rows] = squared if per_feature else squared.mean(axis=1)
         return errors
 
     def _check_fitted_X(self, X):

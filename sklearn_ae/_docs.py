@@ -1,17 +1,6 @@
 """Docstring parts shared by the estimators, filled in at import time."""
 
 _SHARED_PARAMETERS = """\
-    n_components : int or None, default=None
-        Size of the code z. None picks ``round(sqrt(n_features))``, at least
-        2 and at most ``n_features``: narrow enough that the network has to
-        learn the structure of the data rather than copy its input.
-    hidden_layer_sizes : array-like of int, default=(64, 32)
-        Widths of the encoder's hidden layers; the decoder mirrors them, so
-        ``(64, 32)`` with ``n_components=8`` on ``d`` features gives
-        ``d-64-32-8-32-64-d``. Two tapering layers were the best trade-off
-        of reconstruction error and fit time in ``benchmarks/``: one layer
-        underfits non-linear data, wider layers cost time without lowering
-        the held-out error.
     activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", \
 "gelu"}, default="relu"
         Activation of the hidden layers; the code and output layers are

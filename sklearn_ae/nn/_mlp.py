@@ -1,5 +1,7 @@
 """Fully connected (MLP) autoencoder."""
 
+from itertools import pairwise
+
 from torch import nn
 
 #: Activation names accepted by the estimators, mapped to torch modules.
@@ -17,7 +19,7 @@ ACTIVATIONS = {
 def _stack(widths, activation, dropout):
     """Linear layers through ``widths``; the last layer has no activation."""
     layers = []
-    for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:])):
+    for i, (n_in, n_out) in enumerate(pairwise(widths)):
         layers.append(nn.Linear(n_in, n_out))
         if i < len(widths) - 2:
             layers.append(ACTIVATIONS[activation]())

@@ -1,0 +1,45 @@
+# One entry point for set-up, demo, tests, lint and benchmarks.
+# Everything runs in a virtual environment inside the repository (.venv/).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# The CPU build of torch, installed before the package so that its range
+# (torch>=2.2) is already met and pip does not fetch a multi-GB CUDA build.
+TORCH_CPU := torch==2.13.0
+
+.PHONY: install demo test test-all lint format bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet $(TORCH_CPU)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+demo: install
+	mkdir -p build
+	$(VENV)/bin/sklearn-ae detect --output build/demo-scores.csv
+
+test: install
+	$(PY) -m pytest -n 2
+
+test-all: install
+	$(PY) -m pytest -n 2 --runslow
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(PY) -m pip install --quiet -e ".[benchmark]"
+	$(PY) benchmarks/bench_train.py
+	$(PY) benchmarks/bench_score.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .ruff_cache

@@ -1,0 +1,28 @@
+import numpy as np
+import pytest
+import torch
+
+# Tiny networks are slower with several intra-op threads, and pytest-xdist
+# already runs one worker per core.
+torch.set_num_threads(1)
+
+# Small, fast settings shared by the tests.
+FAST = {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", help="also run tests marked slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --runslow (make test-all)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def X_small():
+    return np.random.RandomState(0).normal(size=(60, 6))

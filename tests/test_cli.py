@@ -1,0 +1,65 @@
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklearn_ae._cli import main
+
+FAST_ARGS = ["--max-iter", "3", "--hidden-layer-sizes", "8", "-q"]
+
+
+def test_detect_on_embedded_data_reports_auc(tmp_path, capsys):
+    out = tmp_path / "scores.csv"
+    assert main(["detect", "--max-iter", "3", "--hidden-layer-sizes", "8", "-o", str(out)]) == 0
+    report = capsys.readouterr().err
+    assert "378 rows x 30 features" in report
+    assert "ROC-AUC" in report
+    assert "top 5 outliers" in report
+    result = pd.read_csv(out)
+    assert list(result.columns) == ["row", "score", "label"]
+    assert set(result["label"]) <= {-1, 1}
+
+
+@pytest.mark.parametrize(("command", "n_columns"), [("reduce", 2), ("denoise", 3)])
+def test_reduce_and_denoise_read_and_write_csv(tmp_path, command, n_columns):
+    data = tmp_path / "in.csv"
+    rng = np.random.RandomState(0)
+    pd.DataFrame(rng.normal(size=(30, 3)), columns=["a", "b", "c"]).assign(y=1).to_csv(
+        data, index=False
+    )
+    out = tmp_path / "out.csv"
+    args = [command, "-i", str(data), "-o", str(out), "--label-column", "y", *FAST_ARGS]
+    assert main([*args, "--n-components", "2"] if command == "reduce" else args) == 0
+    result = pd.read_csv(out, index_col="row")
+    assert result.shape == (30, n_columns)
+    if command == "denoise":
+        assert list(result.columns) == ["a", "b", "c"]
+
+
+def test_writes_csv_to_stdout_by_default(capsys):
+    assert main(["reduce", *FAST_ARGS]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("row,aetransformer0")
+    assert len(lines) == 379
+
+
+def test_bad_input_is_an_error_message_not_a_traceback(tmp_path, capsys):
+    data = tmp_path / "in.csv"
+    pd.DataFrame({"a": [1.0, 2.0, 3.0], "city": ["x", "y", "z"]}).to_csv(data, index=False)
+    assert main(["detect", "-i", str(data), *FAST_ARGS]) == 2
+    assert "column(s) ['city'] are not numeric" in capsys.readouterr().err
+
+
+def test_missing_label_column_is_reported(capsys):
+    assert main(["detect", "--label-column", "nope", *FAST_ARGS]) == 2
+    assert "'nope' is not a column" in capsys.readouterr().err
+
+
+def test_module_entry_point_shows_help():
+    done = subprocess.run(
+        [sys.executable, "-m", "sklearn_ae", "detect", "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0
+    assert "--contamination" in done.stdout

@@ -1,0 +1,72 @@
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import FAST
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from sklearn_ae import AEDenoiser
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:500], y[:500]
+
+
+@pytest.mark.parametrize(
+    ("noise", "level", "corrupt"),
+    [
+        ("gaussian", 0.5, lambda X, rng: X + 0.5 * X.std(axis=0) * rng.normal(size=X.shape)),
+        ("masking", 0.3, lambda X, rng: X * (rng.uniform(size=X.shape) > 0.3)),
+    ],
+)
+def test_removes_noise(digits, noise, level, corrupt):
+    X, _ = digits
+    X_noisy = corrupt(X, np.random.RandomState(1))
+    den = AEDenoiser(noise=noise, noise_level=level, max_iter=60, random_state=0).fit(X)
+    X_denoised = den.transform(X_noisy)
+    assert np.mean((X_denoised - X) ** 2) < 0.9 * np.mean((X_noisy - X) ** 2)
+
+
+def test_trains_on_given_pairs(digits):
+    X, _ = digits
+    X_noisy = X + 0.5 * X.std(axis=0) * np.random.RandomState(1).normal(size=X.shape)
+    den = AEDenoiser(max_iter=60, random_state=0).fit(X_noisy, X)
+    assert den.score(X_noisy, X) > den.score(X_noisy, X_noisy) - 1.0
+    assert np.mean((den.transform(X_noisy) - X) ** 2) < np.mean((X_noisy - X) ** 2)
+
+
+def test_target_must_match_X(digits):
+    X, _ = digits
+    with pytest.raises(ValueError, match="y must be the clean version of X"):
+        AEDenoiser(**FAST).fit(X, X[:, :5])
+
+
+def test_class_labels_from_a_pipeline_are_ignored(digits):
+    X, y = digits
+    denoiser = AEDenoiser(hidden_layer_sizes=(32,), max_iter=30, random_state=0)
+    pipe = make_pipeline(denoiser, LogisticRegression(max_iter=500)).fit(X, y)
+    assert pipe.score(X, y) > 0.8
+    unsupervised = clone(denoiser).fit(X)
+    np.testing.assert_array_equal(pipe[0].transform(X), unsupervised.transform(X))
+
+
+def test_keeps_shape_and_feature_names(digits):
+    X, _ = digits
+    frame = pd.DataFrame(X).add_prefix("px")
+    den = AEDenoiser(**FAST).set_output(transform="pandas").fit(frame)
+    out = den.transform(frame)
+    assert out.shape == X.shape
+    assert list(out.columns) == list(frame.columns)
+
+
+def test_noise_is_drawn_afresh_and_reproducibly(digits):
+    X, _ = digits
+    a = AEDenoiser(**FAST).fit(X)
+    b = AEDenoiser(**FAST).fit(X)
+    assert a.loss_curve_ == b.loss_curve_
+    clean = AEDenoiser(**{**FAST, "noise_level": 0.0}).fit(X)
+    assert clean.loss_curve_ != a.loss_curve_

@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+from conftest import FAST
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+
+from sklearn_ae import AEOutlierDetector
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """Points on a 2-D plane in 8-D space, plus 10 points off the plane."""
+    rng = np.random.RandomState(0)
+    inliers = rng.normal(size=(300, 2)) @ rng.normal(size=(2, 8))
+    outliers = rng.normal(scale=3.0, size=(10, 8))
+    X = np.vstack([inliers + 0.05 * rng.normal(size=(300, 8)), outliers])
+    return X, np.r_[np.zeros(300), np.ones(10)]
+
+
+def test_finds_points_off_the_training_manifold(planted):
+    X, y = planted
+    det = AEOutlierDetector(
+        hidden_layer_sizes=(16,), n_components=2, max_iter=100, random_state=0
+    ).fit(X)
+    assert roc_auc_score(y, -det.score_samples(X)) > 0.95
+    assert (det.predict(X)[y == 1] == -1).mean() >= 0.8
+
+
+def test_raw_unscaled_columns_are_handled(planted):
+    X, y = planted
+    X = X * np.array([1e-3, 1, 1e3, 1e5, 1, 1, 1, 1])
+    det = AEOutlierDetector(
+        hidden_layer_sizes=(16,), n_components=2, max_iter=100, random_state=0
+    ).fit(X)
+    assert roc_auc_score(y, -det.score_samples(X)) > 0.9
+
+
+def test_decision_function_predict_and_offset(planted):
+    X, _ = planted
+    det = AEOutlierDetector(**FAST).fit(X)
+    scores = det.score_samples(X)
+    np.testing.assert_allclose(det.decision_function(X), scores - det.offset_)
+    np.testing.assert_array_equal(det.predict(X), np.where(scores < det.offset_, -1, 1))
+    np.testing.assert_array_equal(det.fit_predict(X), det.predict(X))
+
+
+def test_auto_offset_is_tukeys_fence_on_training_errors(planted):
+    X, _ = planted
+    det = AEOutlierDetector(**FAST).fit(X)
+    errors = -det.score_samples(X)
+    q1, q3 = np.percentile(errors, [25, 75])
+    assert det.offset_ == pytest.approx(-(q3 + 1.5 * (q3 - q1)))
+
+
+@pytest.mark.parametrize("contamination", [0.05, 0.2, 0.5])
+def test_float_contamination_sets_share_of_outliers(planted, contamination):
+    X, _ = planted
+    det = AEOutlierDetector(**{**FAST, "contamination": contamination}).fit(X)
+    assert (det.predict(X) == -1).mean() == pytest.approx(contamination, abs=0.01)
+
+
+def test_feature_errors_explain_the_score(planted):
+    X, _ = planted
+    det = AEOutlierDetector(**FAST).fit(X)
+    errors = det.feature_errors(X)
+    assert errors.shape == X.shape
+    np.testing.assert_allclose(errors.mean(axis=1), -det.score_samples(X))
+
+
+def test_feature_errors_point_at_the_corrupted_feature(planted):
+    X, _ = planted
+    det = AEOutlierDetector(
+        hidden_layer_sizes=(16,), n_components=2, max_iter=100, random_state=0
+    ).fit(X[:300])
+    sample = X[:1].copy()
+    sample[0, 5] += 20 * X[:300, 5].std()
+    assert det.feature_errors(sample).argmax() == 5
+
+
+def test_grid_search_with_a_scorer_on_labels(planted):
+    X, y = planted
+    search = GridSearchCV(
+        make_pipeline(AEOutlierDetector(**FAST)),
+        {"aeoutlierdetector__n_components": [1, 2]},
+        scoring=lambda est, X_, y_: roc_auc_score(y_, -est.score_samples(X_)),
+        cv=2,
+    ).fit(X, y)
+    assert search.best_params_["aeoutlierdetector__n_components"] in (1, 2)
