@@ -80,7 +80,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         self,
         *,
         n_components=None,
-        hidden_layer_sizes=(64, 32),
+        hidden_layer_sizes=(128,),
         activation="relu",
         dropout=0.0,
         scaling="standard",
@@ -346,10 +346,10 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
     def _inference_rows(self):
         """Rows per inference batch: about ``_INFERENCE_BATCH_ELEMENTS`` values.
 
-        A multiple of 64 that depends only on the architecture, so it is the
-        same for every call on a fitted model.
+        A multiple of 64 that depends only on the fitted network's widest
+        layer, so it is the same for every call on a fitted model.
         """
-        widest = max(self.n_features_in_, *self._check_hidden_layer_sizes())
+        widest = max(max(p.shape) for p in self.net_.module_.parameters())
         return int(np.clip(_INFERENCE_BATCH_ELEMENTS // widest // 64, 1, 256)) * 64
 
     def _run_module(self, method, X, *, scale=True):

@@ -61,9 +61,8 @@ def _build_parser():
     model.add_argument(
         "--hidden-layer-sizes",
         type=_int_tuple,
-        default=(64, 32),
         metavar="W1,W2",
-        help="encoder widths, mirrored by the decoder (default: 64,32)",
+        help="encoder widths, mirrored by the decoder (default: the estimator's)",
     )
     model.add_argument("--max-iter", type=int, default=200, help="maximum epochs (default: 200)")
     model.add_argument("--batch-size", type=int, help="mini-batch size (default: min(256, n))")
@@ -139,7 +138,6 @@ def _load(args):
 def _estimator(args):
     params = {
         "n_components": args.n_components,
-        "hidden_layer_sizes": args.hidden_layer_sizes,
         "max_iter": args.max_iter,
         "batch_size": args.batch_size or "auto",
         "learning_rate_init": args.learning_rate_init,
@@ -148,6 +146,8 @@ def _estimator(args):
         "device": args.device,
         "net_params": {"callbacks": [EpochProgressBar(disable=True if args.quiet else None)]},
     }
+    if args.hidden_layer_sizes is not None:
+        params["hidden_layer_sizes"] = args.hidden_layer_sizes
     if args.command == "detect":
         return AEOutlierDetector(contamination=args.contamination, **params)
     if args.command == "reduce":

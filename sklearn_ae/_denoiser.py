@@ -17,51 +17,51 @@ from ._noise import NOISE_TYPES, corrupt
 class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
     """Remove noise from samples with a denoising autoencoder.
 
-        ``fit(X)`` trains the network to map corrupted copies of X back to X,
-        with fresh noise drawn for every mini-batch of every epoch (Vincent et
-        al., 2008). ``fit(X_noisy, y=X_clean)`` trains on given pairs instead.
-        ``transform`` returns the denoised data, with the shape and feature
-        names of its input.
+    ``fit(X)`` trains the network to map corrupted copies of X back to X,
+    with fresh noise drawn for every mini-batch of every epoch (Vincent et
+    al., 2008). ``fit(X_noisy, y=X_clean)`` trains on given pairs instead.
+    ``transform`` returns the denoised data, with the shape and feature
+    names of its input.
 
-        Parameters
-        ----------
-        noise : {"gaussian", "masking"}, default="gaussian"
-            Corruption used by ``fit(X)``: "gaussian" adds normal noise of
-            standard deviation ``noise_level``; "masking" sets each value to the
-            feature's centre with probability ``noise_level``. Both act in the
-            scaled space, so ``noise_level`` is relative to each feature's spread.
-            Ignored when ``y`` is given to ``fit``.
-        noise_level : float, default=0.2
-            Standard deviation (gaussian) or masking probability (masking).
-        n_components : int or None, default=None
-            Size of the code z. None uses ``n_features``: the corruption already
-            keeps the network from learning the identity, so no bottleneck is
-            needed, and on load_digits a code as wide as the input removed the
-            most noise (see ``tests/test_denoiser.py``).
-        hidden_layer_sizes : array-like of int, default=(128,)
-            Widths of the encoder's hidden layers; the decoder mirrors them.
-            One wide layer denoised digits better than two tapering ones
-            (held-out error 3.2 vs 3.4 for noise of error 4.7, 200 epochs).
+    Parameters
+    ----------
+    noise : {"gaussian", "masking"}, default="gaussian"
+        Corruption used by ``fit(X)``: "gaussian" adds normal noise of
+        standard deviation ``noise_level``; "masking" sets each value to the
+        feature's centre with probability ``noise_level``. Both act in the
+        scaled space, so ``noise_level`` is relative to each feature's spread.
+        Ignored when ``y`` is given to ``fit``.
+    noise_level : float, default=0.2
+        Standard deviation (gaussian) or masking probability (masking).
+    n_components : int or None, default=None
+        Size of the code z. None uses ``n_features``: the corruption already
+        keeps the network from learning the identity, so no bottleneck is
+        needed, and on load_digits a code as wide as the input removed the
+        most noise (see ``tests/test_denoiser.py``).
+    hidden_layer_sizes : array-like of int, default=(128,)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+        One wide layer denoised digits better than two tapering ones
+        (held-out error 3.2 vs 3.4 for noise of error 4.7, 200 epochs).
     %(shared_parameters)s
-        Attributes
-        ----------
+    Attributes
+    ----------
     %(shared_attributes)s
-        See Also
-        --------
-        AETransformer : The same autoencoder used for dimensionality reduction.
+    See Also
+    --------
+    AETransformer : The same autoencoder used for dimensionality reduction.
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn.datasets import load_digits
-        >>> from sklearn_ae import AEDenoiser
-        >>> X, _ = load_digits(return_X_y=True)
-        >>> noise = np.random.RandomState(0).normal(size=X.shape)
-        >>> X_noisy = X + 0.5 * X.std(axis=0) * noise
-        >>> denoiser = AEDenoiser(noise_level=0.5, max_iter=30, random_state=0).fit(X)
-        >>> X_denoised = denoiser.transform(X_noisy)
-        >>> bool(np.mean((X_denoised - X) ** 2) < np.mean((X_noisy - X) ** 2))
-        True
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import AEDenoiser
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> noise = np.random.RandomState(0).normal(size=X.shape)
+    >>> X_noisy = X + 0.5 * X.std(axis=0) * noise
+    >>> denoiser = AEDenoiser(noise_level=0.5, max_iter=30, random_state=0).fit(X)
+    >>> X_denoised = denoiser.transform(X_noisy)
+    >>> bool(np.mean((X_denoised - X) ** 2) < np.mean((X_noisy - X) ** 2))
+    True
     """
 
     _parameter_constraints: dict = {

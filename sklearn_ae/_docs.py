@@ -1,5 +1,7 @@
 """Docstring parts shared by the estimators, filled in at import time."""
 
+import re
+
 _SHARED_PARAMETERS = """\
     activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", \
 "gelu"}, default="relu"
@@ -84,8 +86,9 @@ def fill_shared_parameters(scaling_default):
 
     def decorate(cls):
         parameters = _SHARED_PARAMETERS.replace("%(scaling_default)s", scaling_default)
-        cls.__doc__ = cls.__doc__.replace("%(shared_parameters)s\n", parameters).replace(
-            "%(shared_attributes)s\n", _SHARED_ATTRIBUTES
+        doc = re.sub(r"^ *%\(shared_parameters\)s\n", lambda _: parameters, cls.__doc__, flags=re.M)
+        cls.__doc__ = re.sub(
+            r"^ *%\(shared_attributes\)s\n", lambda _: _SHARED_ATTRIBUTES, doc, flags=re.M
         )
         return cls
 

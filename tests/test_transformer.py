@@ -98,3 +98,10 @@ def test_column_transformer_with_categorical_column():
         "cat__kind_x",
         "cat__kind_y",
     ]
+
+
+def test_no_hidden_layers_is_a_linear_autoencoder(digits):
+    X, _ = digits
+    ae = AETransformer(**{**FAST, "hidden_layer_sizes": ()}).fit(X)
+    assert ae.transform(X).shape == (400, 8)
+    assert ae.score(X) < 0
