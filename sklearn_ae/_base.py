@@ -196,8 +196,8 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 if self.n_components is not None
                 else self._default_n_components(n_features)
             )
-        X_t = self._to_tensor(X, device)
-        y_t = X_t if target is None else self._to_tensor(target, device)
+        X_t = self._scaled_tensor(X, device)
+        y_t = X_t if target is None else self._scaled_tensor(target, device)
         self.batch_size_ = min(256, X.shape[0]) if self.batch_size == "auto" else self.batch_size
 
         valid_split = None
@@ -330,18 +330,23 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
     # ------------------------------------------------------------------
     # Inference in bounded-memory batches
     # ------------------------------------------------------------------
-    def _scale(self, X):
-        """Scale X (float64 result) as in fit."""
-        X = np.asarray(X, dtype=np.float64)
-        return X if self.scaler_ is None else self.scaler_.transform(X)
+    def _scaling(self):
+        """``(center, scale)`` of the fitted feature scaling, as float32 arrays."""
+        n_features = self.n_features_in_
+        center, scale = np.zeros(n_features), np.ones(n_features)
+        if isinstance(self.scaler_, StandardScaler):
+            center, scale = self.scaler_.mean_, self.scaler_.scale_
+        elif isinstance(self.scaler_, RobustScaler):
+            center, scale = self.scaler_.center_, self.scaler_.scale_
+        return center.astype(np.float32), scale.astype(np.float32)
 
-    def _unscale(self, X):
-        return X if self.scaler_ is None else self.scaler_.inverse_transform(X)
+    def _scaling_tensors(self, device):
+        return (torch.from_numpy(v).to(device) for v in self._scaling())
 
-    def _to_tensor(self, X, device):
-        """Scaled float32 tensor of X (made once; zero-copy where possible)."""
-        X_scaled = np.ascontiguousarray(self._scale(X), dtype=np.float32)
-        return torch.from_numpy(X_scaled).to(device)
+    def _scaled_tensor(self, X, device):
+        """X as a scaled float32 tensor on ``device``, for training."""
+        center, scale = self._scaling()
+        return torch.from_numpy((np.asarray(X, dtype=np.float32) - center) / scale).to(device)
 
     def _inference_rows(self):
         """Rows per inference batch: about ``_INFERENCE_BATCH_ELEMENTS`` values.
@@ -352,63 +357,83 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         widest = max(max(p.shape) for p in self.net_.module_.parameters())
         return int(np.clip(_INFERENCE_BATCH_ELEMENTS // widest // 64, 1, 256)) * 64
 
-    def _run_module(self, method, X, *, scale=True):
+    def _run_module(self, method, X, *, scale_input=True):
         """Yield ``(rows, X_batch, output)`` for ``method`` of the module over X.
 
-        ``X_batch`` is the batch as fed to the network (scaled if ``scale``),
-        in float64; ``output`` the method's result for it, in float64.
+        ``X_batch`` is the float32 batch fed to the network (scaled if
+        ``scale_input``) and ``output`` the method's result, both tensors on
+        the net's device with the batch's padded number of rows: slice them
+        with ``[: len(range(n)[rows])]`` only after computing on them.
 
         Memory is bounded by the batch size, not by ``len(X)``. Every batch
-        is padded to the same number of rows: float32 matrix products give
-        results that depend on the number of rows in the product, so fixed
-        batch shapes make each row's output bit-identical however X is split.
+        is padded to the same number of rows, because float32 matrix products
+        give results that depend on the number of rows in the product: with
+        one fixed shape, each row's result is bit-identical however X is split.
         """
         module = self.net_.module_
-        if module.training:
-            module.eval()
+        module.eval()
         forward = getattr(module, method)
-        batch_rows = self._inference_rows()
-        padded = torch.zeros((batch_rows, X.shape[1]), dtype=torch.float32)
+        device = self.net_.device
+        center, scale = self._scaling_tensors(device)
+        padded = torch.zeros((self._inference_rows(), X.shape[1]), dtype=torch.float32)
+        padded_array = padded.numpy()  # shares memory: numpy copies X's rows in
         with torch.inference_mode():
-            for rows in gen_batches(X.shape[0], batch_rows):
-                X_batch = self._scale(X[rows]) if scale else np.asarray(X[rows], np.float64)
-                n_rows = X_batch.shape[0]
-                padded[:n_rows] = torch.from_numpy(np.asarray(X_batch, dtype=np.float32))
-                output = forward(padded.to(self.net_.device))[:n_rows]
-                yield rows, X_batch, output.cpu().numpy().astype(np.float64)
+            for rows in gen_batches(X.shape[0], len(padded)):
+                padded_array[: rows.stop - rows.start] = X[rows]
+                X_batch = padded.to(device)
+                if scale_input:
+                    X_batch = (X_batch - center) / scale
+                yield rows, X_batch, forward(X_batch)
+
+    def _collect(self, method, X, n_columns, dtype, result, *, scale_input=True):
+        """Fill an (n_samples, n_columns) array with ``result(X_batch, output)``."""
+        out = np.empty((X.shape[0], n_columns) if n_columns else X.shape[0], dtype=dtype)
+        for rows, X_batch, output in self._run_module(method, X, scale_input=scale_input):
+            n_rows = rows.stop - rows.start
+            out[rows] = result(X_batch, output)[:n_rows].cpu().numpy()
+        return out
 
     def _encode(self, X):
         """Codes z for X, shape (n_samples, n_components_), dtype of X."""
-        Z = np.empty((X.shape[0], self.n_components_), dtype=X.dtype)
-        for rows, _, codes in self._run_module("encode", X):
-            Z[rows] = codes
-        return Z
+        return self._collect("encode", X, self.n_components_, X.dtype, lambda _, z: z)
+
+    def _unscaled(self, output):
+        center, scale = self._scaling_tensors(output.device)
+        return output * scale + center
 
     def _decode(self, Z, dtype):
         """Decoder output for codes Z, in the original feature units."""
-        X_rec = np.empty((Z.shape[0], self.n_features_in_), dtype=dtype)
-        for rows, _, output in self._run_module("decode", Z, scale=False):
-            X_rec[rows] = self._unscale(output)
-        return X_rec
+        return self._collect(
+            "decode",
+            Z,
+            self.n_features_in_,
+            dtype,
+            lambda _, out: self._unscaled(out),
+            scale_input=False,
+        )
 
     def _reconstruct(self, X):
         """Network output for X, in the original feature units, dtype of X."""
-        X_rec = np.empty_like(X)
-        for rows, _, output in self._run_module("forward", X):
-            X_rec[rows] = self._unscale(output)
-        return X_rec
+        return self._collect(
+            "forward", X, self.n_features_in_, X.dtype, lambda _, out: self._unscaled(out)
+        )
 
     def _squared_errors(self, X, *, per_feature=False):
         """Squared reconstruction errors in the scaled feature space.
 
+        The float32 differences are squared and averaged in float64.
+
         Returns an array of shape (n_samples, n_features) if ``per_feature``,
-        else the mean over features, shape (n_samples,); float64.
+        else the mean over features, shape (n_samples,).
         """
-        errors = np.empty(X.shape if per_feature else X.shape[:1], dtype=np.float64)
-        for rows, X_scaled, output in self._run_module("forward", X):
-            squared = (output - X_scaled) ** 2
-            errors[rows] = squared if per_feature else squared.mean(axis=1)
-        return errors
+
+        def squared(X_batch, out):
+            return (out - X_batch).double() ** 2
+
+        if per_feature:
+            return self._collect("forward", X, X.shape[1], np.float64, squared)
+        mean_squared = lambda X_batch, out: squared(X_batch, out).mean(dim=1)  # noqa: E731
+        return self._collect("forward", X, None, np.float64, mean_squared)
 
     def _check_fitted_X(self, X):
         check_is_fitted(self)

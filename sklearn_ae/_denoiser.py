@@ -191,7 +191,8 @@ class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
         """
         X = self._check_fitted_X(X)
         target = self._validate_target(X, y) if _is_clean_target(y) else X
-        return -float(np.mean((self._scale(self._reconstruct(X)) - self._scale(target)) ** 2))
+        _, scale = self._scaling()
+        return -float(np.mean(((self._reconstruct(X) - target) / scale) ** 2))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

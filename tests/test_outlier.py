@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from conftest import FAST
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 
 from sklearn_ae import AEOutlierDetector
@@ -84,6 +84,6 @@ def test_grid_search_with_a_scorer_on_labels(planted):
         make_pipeline(AEOutlierDetector(**FAST)),
         {"aeoutlierdetector__n_components": [1, 2]},
         scoring=lambda est, X_, y_: roc_auc_score(y_, -est.score_samples(X_)),
-        cv=2,
+        cv=StratifiedKFold(2, shuffle=True, random_state=0),
     ).fit(X, y)
     assert search.best_params_["aeoutlierdetector__n_components"] in (1, 2)

@@ -72,6 +72,17 @@ class MLPAutoencoder(nn.Module):
         self.encoder = _stack(widths, activation, dropout)
         self.decoder = _stack(widths[::-1], activation, dropout)
 
+    def train(self, mode=True):
+        """Set training mode; a no-op when the mode does not change.
+
+        skorch calls ``train()`` before every batch, and torch's version
+        walks all submodules each time: a measurable share of an epoch for
+        small networks.
+        """
+        if mode == self.training and all(m.training == mode for m in self.children()):
+            return self
+        return super().train(mode)
+
     def encode(self, x):
         """Map inputs of shape (n, n_features) to codes (n, n_components)."""
         return self.encoder(x)

@@ -1,0 +1,63 @@
+"""Helpers shared by the benchmark scripts (not part of the package)."""
+
+import platform
+import statistics
+import time
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import torch
+
+RESULTS = Path(__file__).parent / "results"
+THREADS = 2
+
+
+def setup():
+    """Fix the thread count, as stated in every result file."""
+    torch.set_num_threads(THREADS)
+    RESULTS.mkdir(exist_ok=True)
+
+
+def machine():
+    return (
+        f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
+        f"torch {torch.__version__}, Python {platform.python_version()}"
+    )
+
+
+def synthetic(n_samples, n_features, seed=0):
+    """Standardised float32 data on a noisy non-linear 8-D manifold."""
+    rng = np.random.default_rng(seed)
+    latent = rng.normal(size=(n_samples, 8)).astype(np.float32)
+    mixing = rng.normal(size=(8, n_features)).astype(np.float32) / np.sqrt(8)
+    X = np.tanh(latent @ mixing) + 0.1 * rng.normal(size=(n_samples, n_features)).astype(np.float32)
+    return ((X - X.mean(0)) / X.std(0)).astype(np.float32)
+
+
+def median_time(func, repeats):
+    """Median wall time of ``func()`` over ``repeats`` runs, and its last result."""
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def plain_autoencoder(n_features, hidden=(64, 32), code=8):
+    """The hand-written reference network: d-64-32-8-32-64-d, ReLU."""
+    widths = [n_features, *hidden, code]
+    layers = []
+    for sizes in (widths, widths[::-1]):
+        for i, (n_in, n_out) in enumerate(pairwise(sizes)):
+            layers.append(torch.nn.Linear(n_in, n_out))
+            if i < len(sizes) - 2:
+                layers.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)

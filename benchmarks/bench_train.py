@@ -1,0 +1,125 @@
+"""Training speed: sklearn-ae against a hand-written torch loop and PyOD.
+
+Synthetic standardised float32 data, network d-64-32-8-32-64-d, ReLU, MSE,
+Adam (lr 1e-3), batch size 256, 5 epochs. Seconds per epoch are whole-fit
+wall times divided by the epochs (so they include each library's set-up and,
+for the outlier detectors, the scoring of the training set that sets the
+threshold), median of 3 repeats, in one process. The data are already
+standardised, so the estimators run with scaling=None to train on exactly
+the same numbers as the reference; the row "(default scaling)" shows what
+the built-in robust scaling costs. "train MSE" is the reconstruction error of
+the trained model on the training data.
+
+    python benchmarks/bench_train.py
+"""
+
+import csv
+import warnings
+
+import numpy as np
+import torch
+from _common import RESULTS, machine, markdown_table, median_time, plain_autoencoder, setup
+from _common import synthetic as make_data
+
+from sklearn_ae import AEOutlierDetector, AETransformer
+
+SHAPES = [(20_000, 30), (200_000, 30), (50_000, 200)]
+EPOCHS, BATCH, LR, REPEATS = 5, 256, 1e-3, 3
+SETTINGS = {
+    "hidden_layer_sizes": (64, 32),
+    "n_components": 8,
+    "batch_size": BATCH,
+    "max_iter": EPOCHS,
+    "learning_rate_init": LR,
+    "random_state": 0,
+}
+
+
+def train_mse(module, X):
+    with torch.inference_mode():
+        module.eval()
+        X_t = torch.from_numpy(X)
+        return float(torch.cat([((module(b) - b) ** 2).mean(1) for b in X_t.split(8192)]).mean())
+
+
+def plain_loop(X, fused):
+    """The reference: randperm, slices of a pre-made tensor, Adam."""
+    torch.manual_seed(0)
+    model = plain_autoencoder(X.shape[1])
+    optimizer = torch.optim.Adam(model.parameters(), lr=LR, fused=fused or None)
+    X_t = torch.from_numpy(X)
+    for _ in range(EPOCHS):
+        order = torch.randperm(len(X_t))
+        total = 0.0
+        for start in range(0, len(X_t), BATCH):
+            batch = X_t[order[start : start + BATCH]]
+            optimizer.zero_grad()
+            loss = torch.nn.functional.mse_loss(model(batch), batch)
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+    return model
+
+
+def pyod_autoencoder(X):
+    from pyod.models.auto_encoder import AutoEncoder
+
+    detector = AutoEncoder(
+        hidden_neuron_list=[64, 32, 8],
+        epoch_num=EPOCHS,
+        batch_size=BATCH,
+        lr=LR,
+        batch_norm=False,
+        dropout_rate=0.0,
+        optimizer_params={"weight_decay": 0.0},
+        preprocessing=False,
+        verbose=0,
+        random_state=0,
+    )
+    return detector.fit(X).model
+
+
+METHODS = {
+    "plain torch loop (reference)": lambda X: plain_loop(X, fused=False),
+    "plain torch loop, fused Adam": lambda X: plain_loop(X, fused=True),
+    "AEOutlierDetector": lambda X: AEOutlierDetector(**SETTINGS, scaling=None).fit(X).net_.module_,
+    "AEOutlierDetector (default scaling)": lambda X: (
+        AEOutlierDetector(**SETTINGS).fit(X).net_.module_
+    ),
+    "AETransformer": lambda X: AETransformer(**SETTINGS, scaling=None).fit(X).net_.module_,
+    "PyOD AutoEncoder": pyod_autoencoder,
+}
+
+
+def main():
+    setup()
+    warnings.simplefilter("ignore")
+    rows = []
+    for n, d in SHAPES:
+        X = make_data(n, d)
+        reference = None
+        for name, fit in METHODS.items():
+            seconds, module = median_time(lambda fit=fit, X=X: fit(X), REPEATS)
+            per_epoch = seconds / EPOCHS
+            reference = reference or per_epoch
+            mse = (
+                "n/a (scaled space)" if "default scaling" in name else f"{train_mse(module, X):.4f}"
+            )
+            rows.append(
+                [f"{n} x {d}", name, f"{per_epoch:.3f}", f"{per_epoch / reference:.2f}", mse]
+            )
+            print(rows[-1], flush=True)
+    header = ["data", "method", "s / epoch", "ratio to reference", "train MSE"]
+    table = markdown_table(header, rows)
+    print(table)
+    with open(RESULTS / "train.csv", "w", newline="") as f:
+        csv.writer(f).writerows([header, *rows])
+    (RESULTS / "train.md").write_text(
+        f"# Training speed\n\n{machine()}; batch 256, 5 epochs, median of {REPEATS}.\n"
+        "Command: `python benchmarks/bench_train.py`\n\n" + table + "\n"
+    )
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()
