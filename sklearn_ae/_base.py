@@ -26,6 +26,9 @@ from .nn import ACTIVATIONS, MLPAutoencoder
 
 _SCALERS = {"standard": StandardScaler, "robust": RobustScaler}
 
+# Robust scaling estimates its quantiles on at most this many random rows.
+_QUANTILE_SUBSAMPLE = 20_000
+
 # Rows per inference batch are chosen so that one batch holds about this many
 # activations: memory stays bounded whatever the number of rows in X.
 _INFERENCE_BATCH_ELEMENTS = 2**20
@@ -189,7 +192,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         if not continue_training:
             self.scaler_ = _SCALERS[self.scaling]() if self.scaling else None
             if self.scaler_ is not None:
-                self.scaler_.fit(X)
+                self.scaler_.fit(self._scaling_sample(X, rng))
             n_features = X.shape[1]
             self.n_components_ = (
                 self.n_components
@@ -258,6 +261,18 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         self.n_iter_ = len(net.history)
         self._warn_if_not_converged(net, self.n_iter_ - n_epochs_before)
         return self
+
+    def _scaling_sample(self, X, rng):
+        """Rows to fit the scaling on: all, or a random subsample for quantiles.
+
+        Quantiles cost far more than means; like ``QuantileTransformer``
+        (``subsample=10_000``), robust scaling estimates them on at most
+        ``_QUANTILE_SUBSAMPLE`` random rows, which changes them by about 1 %
+        of a standard deviation and keeps fitting large tables cheap.
+        """
+        if self.scaling != "robust" or X.shape[0] <= _QUANTILE_SUBSAMPLE:
+            return X
+        return X[np.sort(rng.choice(X.shape[0], _QUANTILE_SUBSAMPLE, replace=False))]
 
     def _build_net(self, n_features, hidden_layer_sizes, device, valid_split, corruption):
         callbacks = [
@@ -373,16 +388,32 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         module = self.net_.module_
         module.eval()
         forward = getattr(module, method)
-        device = self.net_.device
-        center, scale = self._scaling_tensors(device)
-        padded = torch.zeros((self._inference_rows(), X.shape[1]), dtype=torch.float32)
-        padded_array = padded.numpy()  # shares memory: numpy copies X's rows in
+        device = torch.device(self.net_.device)
+        scale_input = scale_input and self.scaler_ is not None
+        if scale_input:
+            center, scale = self._scaling_tensors(device)
+            shift, inverse_scale = -center / scale, 1 / scale
+        batch_rows = self._inference_rows()
+        padded = torch.zeros((batch_rows, X.shape[1]), dtype=torch.float32)
+        padded_array = padded.numpy()  # shares memory: numpy copies (and casts) rows in
+        scaled = torch.empty_like(padded, device=device)
+        X_float32 = None
+        if X.dtype == np.float32 and X.flags.c_contiguous:
+            with warnings.catch_warnings():
+                # Read-only arrays (memmaps) are fine: inference never writes.
+                warnings.simplefilter("ignore", UserWarning)
+                X_float32 = torch.from_numpy(X)
         with torch.inference_mode():
-            for rows in gen_batches(X.shape[0], len(padded)):
-                padded_array[: rows.stop - rows.start] = X[rows]
-                X_batch = padded.to(device)
+            for rows in gen_batches(X.shape[0], batch_rows):
+                if X_float32 is not None and rows.stop - rows.start == batch_rows:
+                    X_batch = X_float32[rows]  # a full batch: no copy needed
+                else:
+                    padded_array[: rows.stop - rows.start] = X[rows]
+                    X_batch = padded
+                X_batch = X_batch.to(device)
                 if scale_input:
-                    X_batch = (X_batch - center) / scale
+                    # (x - center) / scale in one pass, into a reused buffer.
+                    X_batch = torch.addcmul(shift, X_batch, inverse_scale, out=scaled)
                 yield rows, X_batch, forward(X_batch)
 
     def _collect(self, method, X, n_columns, dtype, result, *, scale_input=True):
@@ -421,14 +452,15 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
     def _squared_errors(self, X, *, per_feature=False):
         """Squared reconstruction errors in the scaled feature space.
 
-        The float32 differences are squared and averaged in float64.
+        Computed in float32 like the network (relative precision about 1e-7),
+        returned as float64.
 
         Returns an array of shape (n_samples, n_features) if ``per_feature``,
         else the mean over features, shape (n_samples,).
         """
 
         def squared(X_batch, out):
-            return (out - X_batch).double() ** 2
+            return (out - X_batch) ** 2
 
         if per_feature:
             return self._collect("forward", X, X.shape[1], np.float64, squared)

@@ -12,6 +12,7 @@ from conftest import FAST
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
+import sklearn_ae._base
 from sklearn_ae import AEDenoiser, AEOutlierDetector, AETransformer
 from sklearn_ae._callbacks import EpochProgressBar
 from sklearn_ae.exceptions import TrainingDivergedError
@@ -215,11 +216,14 @@ def test_global_random_state_is_left_alone(Estimator, X_small):
     np.testing.assert_array_equal(np.random.get_state()[1], numpy_state)  # noqa: NPY002
 
 
-def test_results_do_not_depend_on_how_X_is_split(Estimator):
-    X = np.random.RandomState(1).normal(size=(300, 4))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_results_do_not_depend_on_how_X_is_split(Estimator, dtype, monkeypatch):
+    monkeypatch.setattr(sklearn_ae._base, "_INFERENCE_BATCH_ELEMENTS", 4096)
+    X = np.random.RandomState(1).normal(size=(3000, 4)).astype(dtype)
     est = Estimator(**FAST).fit(X)
+    assert est._inference_rows() == 512  # several batches, the last one partial
     whole = outputs(est, X)
-    for start, stop in [(0, 1), (7, 20), (150, 300)]:
+    for start, stop in [(0, 1), (7, 20), (150, 3000), (1, 3000)]:
         for full, part in zip(whole, outputs(est, X[start:stop]), strict=True):
             np.testing.assert_array_equal(full[start:stop], part)
 

@@ -65,7 +65,7 @@ def test_feature_errors_explain_the_score(planted):
     det = AEOutlierDetector(**FAST).fit(X)
     errors = det.feature_errors(X)
     assert errors.shape == X.shape
-    np.testing.assert_allclose(errors.mean(axis=1), -det.score_samples(X))
+    np.testing.assert_allclose(errors.mean(axis=1), -det.score_samples(X), rtol=1e-6)
 
 
 def test_feature_errors_point_at_the_corrupted_feature(planted):
@@ -87,3 +87,16 @@ def test_grid_search_with_a_scorer_on_labels(planted):
         cv=StratifiedKFold(2, shuffle=True, random_state=0),
     ).fit(X, y)
     assert search.best_params_["aeoutlierdetector__n_components"] in (1, 2)
+
+
+def test_robust_scaling_uses_a_subsample_on_large_data(monkeypatch):
+    import sklearn_ae._base
+
+    monkeypatch.setattr(sklearn_ae._base, "_QUANTILE_SUBSAMPLE", 50)
+    X = np.random.RandomState(0).lognormal(size=(400, 3))
+    det = AEOutlierDetector(**FAST).fit(X)
+    full_median = np.median(X, axis=0)
+    assert not np.allclose(det.scaler_.center_, full_median)
+    np.testing.assert_allclose(det.scaler_.center_, full_median, rtol=0.5)
+    again = AEOutlierDetector(**FAST).fit(X)
+    np.testing.assert_array_equal(det.scaler_.center_, again.scaler_.center_)

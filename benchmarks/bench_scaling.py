@@ -1,0 +1,63 @@
+"""How AEOutlierDetector's fit time grows with rows and features.
+
+d-64-32-8-32-64-d, batch size 256, 2 epochs, default robust scaling; the
+whole fit (scaling, training, scoring the training set for the threshold) is
+timed once per size. Time per epoch per row should stay flat as n grows
+(linear in n).
+
+    python benchmarks/bench_scaling.py
+"""
+
+import csv
+import time
+import warnings
+
+from _common import RESULTS, machine, markdown_table, setup, synthetic
+
+from sklearn_ae import AEOutlierDetector
+
+EPOCHS = 2
+SIZES = [
+    (10_000, 30),
+    (100_000, 30),
+    (1_000_000, 30),
+    (100_000, 10),
+    (100_000, 100),
+    (100_000, 1_000),
+]
+
+
+def main():
+    setup()
+    warnings.simplefilter("ignore")
+    # Warm-up: the first fit in a process pays for torch's lazy initialisation.
+    AEOutlierDetector(max_iter=1).fit(synthetic(1000, 10))
+    rows = []
+    for n, d in SIZES:
+        X = synthetic(n, d)
+        detector = AEOutlierDetector(
+            hidden_layer_sizes=(64, 32),
+            n_components=8,
+            batch_size=256,
+            max_iter=EPOCHS,
+            random_state=0,
+        )
+        start = time.perf_counter()
+        detector.fit(X)
+        seconds = time.perf_counter() - start
+        per_row = seconds / EPOCHS / n * 1e6
+        rows.append([n, d, f"{seconds:.2f}", f"{seconds / EPOCHS:.2f}", f"{per_row:.1f}"])
+        print(rows[-1], flush=True)
+    header = ["n rows", "d features", "fit s", "s / epoch", "us / row / epoch"]
+    table = markdown_table(header, rows)
+    print(table)
+    with open(RESULTS / "scaling.csv", "w", newline="") as f:
+        csv.writer(f).writerows([header, *rows])
+    (RESULTS / "scaling.md").write_text(
+        f"# Fit time against n and d\n\n{machine()}; batch 256, {EPOCHS} epochs.\n"
+        "Command: `python benchmarks/bench_scaling.py`\n\n" + table + "\n"
+    )
+
+
+if __name__ == "__main__":
+    main()

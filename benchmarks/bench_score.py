@@ -1,0 +1,207 @@
+"""Scoring speed and memory on 1,000,000 x 30 float32 rows.
+
+Each estimator (d-64-32-8-32-64-d) is fitted on 20,000 rows for 2 epochs,
+then scores / transforms 1,000,000 rows. The reference is a plain torch
+forward pass of the same fitted module over slices of one pre-made tensor, in
+batches of the same size, under ``torch.inference_mode``. Peak extra memory is
+the rise of the peak RSS during the call (Linux ``VmHWM``, reset before the
+call) in a fresh process per method, so that memory freed by an earlier
+method cannot hide it; next to it, tracemalloc's peak of Python/numpy
+allocations (torch's own allocations are not traced).
+X itself (float32) takes 114 MiB. Median of 7 calls timed in interleaved
+rounds (PyOD: 1 call).
+
+    python benchmarks/bench_score.py
+"""
+
+import csv
+import json
+import subprocess
+import sys
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+import torch
+from _common import RESULTS, machine, markdown_table, setup, synthetic
+
+from sklearn_ae import AEOutlierDetector, AETransformer
+
+N_ROWS, N_FEATURES, REPEATS = 1_000_000, 30, 7
+SETTINGS = {
+    "hidden_layer_sizes": (64, 32),
+    "n_components": 8,
+    "batch_size": 256,
+    "max_iter": 2,
+    "random_state": 0,
+}
+MIB = 2**20
+
+
+def _status(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1]) * 1024
+    raise KeyError(field)
+
+
+def peak_memory(func):
+    """Peak extra RSS and peak traced (Python/numpy) allocations of func()."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset the peak RSS to the current RSS
+    rss_before = _status("VmRSS:")
+    tracemalloc.start()
+    result = func()
+    traced = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    del result
+    return _status("VmHWM:") - rss_before, traced
+
+
+def interleaved_times(funcs):
+    """Median seconds of each function, timed in interleaved rounds.
+
+    Round-robin order spreads the drift of a shared, noisy machine evenly
+    over the methods instead of favouring whichever runs first.
+    """
+    times = [[] for _ in funcs]
+    for _ in range(REPEATS):
+        for i, func in enumerate(funcs):
+            if getattr(func, "once", False) and times[i]:
+                continue
+            start = time.perf_counter()
+            func()
+            times[i].append(time.perf_counter() - start)
+    return [float(np.median(t)) for t in times]
+
+
+def plain_forward(module, X, batch_rows, method):
+    """Reference: the fitted module over slices of one tensor, no extra work."""
+    X_t = torch.from_numpy(X)
+    forward = getattr(module, method)
+    out = None
+    with torch.inference_mode():
+        module.eval()
+        for start in range(0, len(X_t), batch_rows):
+            batch = X_t[start : start + batch_rows]
+            result = forward(batch)
+            if method == "forward":
+                result = ((result - batch) ** 2).mean(dim=1)
+            if out is None:
+                out = torch.empty((len(X_t), *result.shape[1:]))
+            out[start : start + len(batch)] = result
+    return out.numpy()
+
+
+def pyod_scores(X_train, X):
+    from pyod.models.auto_encoder import AutoEncoder
+
+    detector = AutoEncoder(
+        hidden_neuron_list=[64, 32, 8],
+        epoch_num=2,
+        batch_size=256,
+        batch_norm=False,
+        dropout_rate=0.0,
+        preprocessing=False,
+        verbose=0,
+    ).fit(X_train)
+
+    def run():
+        return detector.decision_function(X)
+
+    run.once = True
+    return run
+
+
+def build_cases():
+    """Fit the models once; return ``(task, name, function)`` cases and batch rows."""
+    X = synthetic(N_ROWS, N_FEATURES)
+    X_train = X[:20_000]
+    detector = AEOutlierDetector(**SETTINGS, scaling=None).fit(X_train)
+    detector_scaled = AEOutlierDetector(**SETTINGS).fit(X_train)
+    transformer = AETransformer(**SETTINGS, scaling=None).fit(X_train)
+    batch_rows = detector._inference_rows()
+    module = detector.net_.module_
+    cases = [
+        (
+            "score_samples",
+            "plain torch forward (reference)",
+            lambda: plain_forward(module, X, batch_rows, "forward"),
+        ),
+        ("score_samples", "AEOutlierDetector(scaling=None)", lambda: detector.score_samples(X)),
+        (
+            "score_samples",
+            "AEOutlierDetector (default scaling)",
+            lambda: detector_scaled.score_samples(X),
+        ),
+        ("score_samples", "PyOD AutoEncoder.decision_function", pyod_scores(X_train, X)),
+        (
+            "transform",
+            "plain torch encoder (reference)",
+            lambda: plain_forward(transformer.net_.module_, X, batch_rows, "encode"),
+        ),
+        ("transform", "AETransformer(scaling=None)", lambda: transformer.transform(X)),
+    ]
+    return cases, batch_rows, X.nbytes
+
+
+def memory_in_subprocess(index):
+    """Peak memory of one case, measured in a fresh process (no allocator reuse)."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--memory", str(index)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main():
+    setup()
+    warnings.simplefilter("ignore")
+    if sys.argv[1:2] == ["--memory"]:
+        cases, _, _ = build_cases()
+        print(json.dumps(peak_memory(cases[int(sys.argv[2])][2])))
+        return
+    cases, batch_rows, x_bytes = build_cases()
+    seconds = interleaved_times([func for _, _, func in cases])
+    rows, reference = [], {}
+    for index, ((task, name, _), secs) in enumerate(zip(cases, seconds, strict=True)):
+        rss, traced = memory_in_subprocess(index)
+        reference.setdefault(task, secs)
+        rows.append(
+            [
+                task,
+                name,
+                f"{secs:.3f}",
+                f"{N_ROWS / secs:,.0f}",
+                f"{secs / reference[task]:.2f}",
+                f"{rss / MIB:.0f}",
+                f"{traced / MIB:.0f}",
+            ]
+        )
+        print(rows[-1], flush=True)
+    header = [
+        "task",
+        "method",
+        "seconds",
+        "rows / s",
+        "ratio to reference",
+        "peak extra RSS (MiB)",
+        "peak traced (MiB)",
+    ]
+    table = markdown_table(header, rows)
+    print(table)
+    with open(RESULTS / "score.csv", "w", newline="") as f:
+        csv.writer(f).writerows([header, *rows])
+    (RESULTS / "score.md").write_text(
+        f"# Scoring speed and memory\n\n{machine()}; {N_ROWS:,} x {N_FEATURES} float32 "
+        f"(X = {x_bytes / MIB:.0f} MiB), inference batches of {batch_rows} rows.\n"
+        "Command: `python benchmarks/bench_score.py`\n\n" + table + "\n"
+    )
+
+
+if __name__ == "__main__":
+    main()
