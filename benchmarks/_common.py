@@ -35,14 +35,23 @@ def synthetic(n_samples, n_features, seed=0):
     return ((X - X.mean(0)) / X.std(0)).astype(np.float32)
 
 
-def median_time(func, repeats):
-    """Median wall time of ``func()`` over ``repeats`` runs, and its last result."""
-    times, result = [], None
+def interleaved_times(funcs, repeats):
+    """Median seconds of each function, and its last result, over interleaved rounds.
+
+    Round-robin order spreads the drift of a shared, noisy machine evenly
+    over the methods instead of favouring whichever runs first. A function
+    with a true ``once`` attribute runs in the first round only.
+    """
+    times = [[] for _ in funcs]
+    results = [None] * len(funcs)
     for _ in range(repeats):
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+        for i, func in enumerate(funcs):
+            if getattr(func, "once", False) and times[i]:
+                continue
+            start = time.perf_counter()
+            results[i] = func()
+            times[i].append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times], results
 
 
 def markdown_table(header, rows):

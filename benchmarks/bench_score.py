@@ -18,13 +18,11 @@ import csv
 import json
 import subprocess
 import sys
-import time
 import tracemalloc
 import warnings
 
-import numpy as np
 import torch
-from _common import RESULTS, machine, markdown_table, setup, synthetic
+from _common import RESULTS, interleaved_times, machine, markdown_table, setup, synthetic
 
 from sklearn_ae import AEOutlierDetector, AETransformer
 
@@ -58,23 +56,6 @@ def peak_memory(func):
     tracemalloc.stop()
     del result
     return _status("VmHWM:") - rss_before, traced
-
-
-def interleaved_times(funcs):
-    """Median seconds of each function, timed in interleaved rounds.
-
-    Round-robin order spreads the drift of a shared, noisy machine evenly
-    over the methods instead of favouring whichever runs first.
-    """
-    times = [[] for _ in funcs]
-    for _ in range(REPEATS):
-        for i, func in enumerate(funcs):
-            if getattr(func, "once", False) and times[i]:
-                continue
-            start = time.perf_counter()
-            func()
-            times[i].append(time.perf_counter() - start)
-    return [float(np.median(t)) for t in times]
 
 
 def plain_forward(module, X, batch_rows, method):
@@ -166,7 +147,7 @@ def main():
         print(json.dumps(peak_memory(cases[int(sys.argv[2])][2])))
         return
     cases, batch_rows, x_bytes = build_cases()
-    seconds = interleaved_times([func for _, _, func in cases])
+    seconds, _ = interleaved_times([func for _, _, func in cases], REPEATS)
     rows, reference = [], {}
     for index, ((task, name, _), secs) in enumerate(zip(cases, seconds, strict=True)):
         rss, traced = memory_in_subprocess(index)

@@ -4,10 +4,10 @@ Synthetic standardised float32 data, network d-64-32-8-32-64-d, ReLU, MSE,
 Adam (lr 1e-3), batch size 256, 5 epochs. Seconds per epoch are whole-fit
 wall times divided by the epochs (so they include each library's set-up and,
 for the outlier detectors, the scoring of the training set that sets the
-threshold), median of 3 repeats, in one process. The data are already
-standardised, so the estimators run with scaling=None to train on exactly
-the same numbers as the reference; the row "(default scaling)" shows what
-the built-in robust scaling costs. "train MSE" is the reconstruction error of
+threshold), median of 3 repeats timed in interleaved rounds, in one process.
+The data are already standardised, so the estimators run with scaling=None
+to train on exactly the same numbers as the reference; the row "(default
+scaling)" shows what the built-in robust scaling costs. "train MSE" is the reconstruction error of
 the trained model on the training data.
 
     python benchmarks/bench_train.py
@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 import torch
-from _common import RESULTS, machine, markdown_table, median_time, plain_autoencoder, setup
+from _common import RESULTS, interleaved_times, machine, markdown_table, plain_autoencoder, setup
 from _common import synthetic as make_data
 
 from sklearn_ae import AEOutlierDetector, AETransformer
@@ -97,11 +97,11 @@ def main():
     rows = []
     for n, d in SHAPES:
         X = make_data(n, d)
-        reference = None
-        for name, fit in METHODS.items():
-            seconds, module = median_time(lambda fit=fit, X=X: fit(X), REPEATS)
-            per_epoch = seconds / EPOCHS
-            reference = reference or per_epoch
+        funcs = [lambda fit=fit, X=X: fit(X) for fit in METHODS.values()]
+        seconds, modules = interleaved_times(funcs, REPEATS)
+        reference = seconds[0] / EPOCHS
+        for name, secs, module in zip(METHODS, seconds, modules, strict=True):
+            per_epoch = secs / EPOCHS
             mse = (
                 "n/a (scaled space)" if "default scaling" in name else f"{train_mse(module, X):.4f}"
             )
@@ -115,7 +115,8 @@ def main():
     with open(RESULTS / "train.csv", "w", newline="") as f:
         csv.writer(f).writerows([header, *rows])
     (RESULTS / "train.md").write_text(
-        f"# Training speed\n\n{machine()}; batch 256, 5 epochs, median of {REPEATS}.\n"
+        f"# Training speed\n\n{machine()}; batch 256, 5 epochs, median of {REPEATS} "
+        "interleaved repeats.\n"
         "Command: `python benchmarks/bench_train.py`\n\n" + table + "\n"
     )
 

@@ -1,0 +1,201 @@
+"""Anomaly-detection quality on the ODDS benchmark sets, side by side.
+
+Data: every ``.npz`` in ``../shared/data/odds`` (X float64, y 1 = outlier):
+the ODDS library (Rayana, S. (2016). ODDS Library. Stony Brook University) as
+shipped with PyOD (Zhao, Nasrullah, Li: "PyOD: A Python Toolbox for Scalable
+Outlier Detection", JMLR 2019); see ``../shared/data/MANIFEST.md``.
+
+Protocol (unsupervised, as PyOD's benchmark): for seeds 0, 1, 2 a stratified
+60/40 split; each method is fitted on the training part without labels (it
+contains outliers) and scores the test part. ROC-AUC and average precision
+are averaged over seeds; fit + score time is recorded. Every method runs with
+its defaults: ``AEOutlierDetector()``, ``IsolationForest``,
+``LocalOutlierFactor(novelty=True)``, PCA reconstruction error (standardised
+features, components explaining 90 % of the variance), PyOD's ``ECOD`` and
+``AutoEncoder``. For ``AEOutlierDetector`` the F1 of ``predict`` on the test
+part is reported with ``contamination="auto"`` and with the threshold set at
+the true contamination of the training part.
+
+    python benchmarks/bench_outliers.py [--methods NAME ...] [--datasets NAME ...]
+"""
+
+import argparse
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from _common import RESULTS, machine, setup
+from sklearn.decomposition import PCA
+from sklearn.ensemble import IsolationForest
+from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import LocalOutlierFactor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_ae import AEOutlierDetector
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "odds"
+SEEDS = (0, 1, 2)
+
+
+class PCAReconstruction:
+    """Squared reconstruction error of standardised PCA (90 % of variance)."""
+
+    def fit(self, X):
+        self.model_ = make_pipeline(StandardScaler(), PCA(n_components=0.9, svd_solver="full"))
+        self.model_.fit(X)
+        return self
+
+    def outlier_scores(self, X):
+        Z = self.model_[0].transform(X)
+        pca = self.model_[1]
+        return ((Z - pca.inverse_transform(pca.transform(Z))) ** 2).sum(axis=1)
+
+
+def _pyod(name):
+    def build(seed):
+        from pyod.models.auto_encoder import AutoEncoder
+        from pyod.models.ecod import ECOD
+
+        return ECOD() if name == "ECOD" else AutoEncoder(verbose=0, random_state=seed)
+
+    return build
+
+
+METHODS = {
+    "AEOutlierDetector": lambda seed: AEOutlierDetector(random_state=seed),
+    "IsolationForest": lambda seed: IsolationForest(random_state=seed),
+    "LOF": lambda seed: LocalOutlierFactor(novelty=True),
+    "PCA": lambda seed: PCAReconstruction(),
+    "ECOD": _pyod("ECOD"),
+    "PyOD AutoEncoder": _pyod("AutoEncoder"),
+}
+
+
+def outlier_scores(model, X):
+    """Higher = more abnormal, whatever the library's convention."""
+    if hasattr(model, "outlier_scores"):
+        return model.outlier_scores(X)
+    if hasattr(model, "score_samples"):
+        return -model.score_samples(X)
+    return model.decision_function(X)  # PyOD: higher is more abnormal
+
+
+def evaluate(name, X, y, seed):
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.4, stratify=y, random_state=seed
+    )
+    model = METHODS[name](seed)
+    start = time.perf_counter()
+    model.fit(X_train)
+    scores = outlier_scores(model, X_test)
+    seconds = time.perf_counter() - start
+    row = {
+        "roc_auc": roc_auc_score(y_test, scores),
+        "average_precision": average_precision_score(y_test, scores),
+        "seconds": seconds,
+    }
+    if isinstance(model, AEOutlierDetector):
+        row["f1_auto"] = f1_score(y_test, model.predict(X_test) == -1)
+        threshold = np.percentile(-model.score_samples(X_train), 100 * (1 - y_train.mean()))
+        row["f1_true_contamination"] = f1_score(y_test, scores > threshold)
+    return row
+
+
+def run(methods, datasets):
+    records = []
+    for path in sorted(DATA.glob("*.npz")):
+        if datasets and path.stem not in datasets:
+            continue
+        data = np.load(path)
+        X, y = data["X"], data["y"]
+        for name in methods:
+            for seed in SEEDS:
+                row = evaluate(name, X, y, seed)
+                records.append({"dataset": path.stem, "method": name, "seed": seed, **row})
+            mean = pd.DataFrame(records[-len(SEEDS) :])[["roc_auc", "seconds"]].mean()
+            print(
+                f"{path.stem:12s} {name:20s} ROC-AUC {mean.roc_auc:.3f} {mean.seconds:.2f}s",
+                flush=True,
+            )
+    return pd.DataFrame(records)
+
+
+def summarise(results):
+    per_set = results.groupby(["dataset", "method"]).mean(numeric_only=True)
+    roc = per_set["roc_auc"].unstack("method")
+    ap = per_set["average_precision"].unstack("method")
+    seconds = per_set["seconds"].unstack("method")
+    ranks = roc.rank(axis=1, ascending=False)
+    summary = pd.DataFrame(
+        {
+            "mean ROC-AUC": roc.mean(),
+            "mean rank (ROC-AUC)": ranks.mean(),
+            "mean AP": ap.mean(),
+            "total fit+score s": seconds.sum(),
+        }
+    ).sort_values("mean ROC-AUC", ascending=False)
+    return roc, ap, seconds, summary
+
+
+def write(results):
+    roc, ap, seconds, summary = summarise(results)
+    results.to_csv(RESULTS / "outliers.csv", index=False)
+    parts = [
+        "# Anomaly detection on ODDS (22 sets, seeds 0-2, stratified 60/40 split)\n",
+        f"{machine()}. Command: `python benchmarks/bench_outliers.py`\n",
+        "## Summary\n",
+        summary.to_markdown(floatfmt=".3f"),
+        "\n## ROC-AUC per data set (mean over seeds)\n",
+        roc.to_markdown(floatfmt=".3f"),
+        "\n## Average precision per data set\n",
+        ap.to_markdown(floatfmt=".3f"),
+        "\n## Fit + score seconds per data set\n",
+        seconds.to_markdown(floatfmt=".2f"),
+    ]
+    if "f1_auto" in results:
+        f1 = results.groupby("dataset")[["f1_auto", "f1_true_contamination"]].mean()
+        parts += [
+            "\n## AEOutlierDetector: F1 of predict (contamination='auto' vs true rate)\n",
+            f1.to_markdown(floatfmt=".3f"),
+            f"\nMean: auto {f1.f1_auto.mean():.3f}, true contamination "
+            f"{f1.f1_true_contamination.mean():.3f}\n",
+        ]
+    (RESULTS / "outliers.md").write_text("\n".join(parts) + "\n")
+    plot(roc)
+    print(summary.to_markdown(floatfmt=".3f"))
+
+
+def plot(roc):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = roc.plot.bar(figsize=(14, 5), width=0.8)
+    ax.set_ylabel("ROC-AUC (mean of 3 seeds)")
+    ax.set_ylim(0.3, 1.0)
+    ax.legend(ncol=3, fontsize=8)
+    plt.tight_layout()
+    plt.savefig(RESULTS / "outliers_roc.png", dpi=100)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--methods", nargs="*", default=list(METHODS))
+    parser.add_argument("--datasets", nargs="*")
+    args = parser.parse_args()
+    setup()
+    warnings.simplefilter("ignore")
+    results = run(args.methods, args.datasets)
+    if args.methods == list(METHODS) and not args.datasets:
+        write(results)
+    else:
+        print(summarise(results)[3].to_markdown(floatfmt=".3f"))
+
+
+if __name__ == "__main__":
+    main()
