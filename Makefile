@@ -38,8 +38,10 @@ format: install
 
 bench: install
 	$(PY) -m pip install --quiet -e ".[benchmark]"
-	$(PY) benchmarks/bench_train.py
-	$(PY) benchmarks/bench_score.py
+	cd benchmarks && ../$(PY) bench_train.py
+	cd benchmarks && ../$(PY) bench_score.py
+	cd benchmarks && ../$(PY) bench_scaling.py
+	cd benchmarks && ../$(PY) bench_outliers.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

@@ -227,16 +227,19 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             X_train, y_train = X_t, y_t
 
         seed = int(rng.randint(np.iinfo(np.int32).max))
+        max_epochs = self._max_epochs(X.shape[0])
         if continue_training:
             net = self.net_
             net.set_params(
-                max_epochs=self.max_iter,
+                max_epochs=max_epochs,
                 batch_size=self.batch_size_,
                 lr=self.learning_rate_init,
                 train_split=valid_split,
             )
         else:
-            net = self._build_net(X.shape[1], hidden_layer_sizes, device, valid_split, corruption)
+            net = self._build_net(
+                X.shape[1], hidden_layer_sizes, device, valid_split, corruption, max_epochs
+            )
         n_epochs_before = len(net.history) if continue_training else 0
 
         # Seed torch's generators inside fork_rng: initialisation, shuffling,
@@ -259,7 +262,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             list(net.history[:, "valid_loss"]) if self.early_stopping else None
         )
         self.n_iter_ = len(net.history)
-        self._warn_if_not_converged(net, self.n_iter_ - n_epochs_before)
+        self._warn_if_not_converged(net, self.n_iter_ - n_epochs_before, max_epochs)
         return self
 
     def _scaling_sample(self, X, rng):
@@ -274,7 +277,13 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             return X
         return X[np.sort(rng.choice(X.shape[0], _QUANTILE_SUBSAMPLE, replace=False))]
 
-    def _build_net(self, n_features, hidden_layer_sizes, device, valid_split, corruption):
+    def _max_epochs(self, n_samples):
+        """Epochs to train for: ``max_iter`` (subclasses may derive it)."""
+        return self.max_iter
+
+    def _build_net(
+        self, n_features, hidden_layer_sizes, device, valid_split, corruption, max_epochs
+    ):
         callbacks = [
             ("non_finite_loss", NonFiniteLossGuard(self.learning_rate_init)),
             (
@@ -300,7 +309,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             "optimizer": torch.optim.Adam,
             "lr": self.learning_rate_init,
             "optimizer__weight_decay": self.alpha,
-            "max_epochs": self.max_iter,
+            "max_epochs": max_epochs,
             "batch_size": self.batch_size_,
             "iterator_train": TensorBatchIterator,
             "iterator_train__shuffle": True,
@@ -322,11 +331,13 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         params["callbacks"] = callbacks + user_callbacks
         return NeuralNet(**params)
 
-    def _warn_if_not_converged(self, net, n_epochs):
+    def _warn_if_not_converged(self, net, n_epochs, max_epochs):
         stopper = dict(net.callbacks_)["stopper"]
         if stopper.misses_ >= stopper.patience:
             return
-        if n_epochs >= self.max_iter:
+        if n_epochs >= max_epochs:
+            if self.max_iter == "auto":
+                return  # a training budget by design, not a failure to converge
             warnings.warn(
                 f"{type(self).__name__}: maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
@@ -336,7 +347,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         else:
             warnings.warn(
                 f"{type(self).__name__}: training was interrupted after "
-                f"{n_epochs} of {self.max_iter} epochs; the model keeps the "
+                f"{n_epochs} of {max_epochs} epochs; the model keeps the "
                 "weights reached so far.",
                 UserWarning,
                 stacklevel=3,

@@ -77,16 +77,19 @@ _SHARED_ATTRIBUTES = """\
 """
 
 
-def fill_shared_parameters(scaling_default):
+def fill_shared_parameters(scaling_default, documented_here=()):
     """Class decorator: put the shared parameter docs into the docstring.
 
     The class docstring marks the places with ``%(shared_parameters)s`` and
     ``%(shared_attributes)s``, so that the text every estimator shares is
-    written once.
+    written once. Parameters named in ``documented_here`` are left out of the
+    shared text because the class documents them itself.
     """
 
     def decorate(cls):
         parameters = _SHARED_PARAMETERS.replace("%(scaling_default)s", scaling_default)
+        for name in documented_here:
+            parameters = re.sub(rf"^    {name} :.*?(?=^    \w)", "", parameters, flags=re.M | re.S)
         doc = re.sub(r"^ *%\(shared_parameters\)s\n", lambda _: parameters, cls.__doc__, flags=re.M)
         cls.__doc__ = re.sub(
             r"^ *%\(shared_attributes\)s\n", lambda _: _SHARED_ATTRIBUTES, doc, flags=re.M

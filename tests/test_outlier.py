@@ -100,3 +100,29 @@ def test_robust_scaling_uses_a_subsample_on_large_data(monkeypatch):
     np.testing.assert_allclose(det.scaler_.center_, full_median, rtol=0.5)
     again = AEOutlierDetector(**FAST).fit(X)
     np.testing.assert_array_equal(det.scaler_.center_, again.scaler_.center_)
+
+
+def test_feature_errors_are_in_units_of_the_training_error(planted):
+    X, _ = planted
+    det = AEOutlierDetector(**FAST).fit(X)
+    np.testing.assert_allclose(det.feature_errors(X).mean(axis=0), 1.0, rtol=1e-5)
+    assert det.feature_error_scale_.shape == (8,)
+    assert np.all(det.feature_error_scale_ > 0)
+
+
+@pytest.mark.parametrize(("n_samples", "epochs"), [(100, 30), (20_000, 15), (200_000, 3)])
+def test_auto_max_iter_is_a_budget_of_rows(n_samples, epochs):
+    assert AEOutlierDetector()._max_epochs(n_samples) == epochs
+
+
+def test_auto_max_iter_trains_without_convergence_warning(planted):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, _ = planted
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        det = AEOutlierDetector(random_state=0).fit(X)
+    assert det.n_iter_ == 30
+    assert det.n_components_ == 2

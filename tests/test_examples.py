@@ -1,0 +1,21 @@
+"""The scripts in examples/ run end to end."""
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_explain_outliers_example(capsys):
+    runpy.run_path(str(EXAMPLES / "explain_outliers.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "ROC-AUC" in out
+    assert out.count("sample ") == 5
+
+
+@pytest.mark.slow
+def test_pipeline_grid_search_example(capsys):
+    runpy.run_path(str(EXAMPLES / "pipeline_grid_search.py"), run_name="__main__")
+    assert "classification:" in capsys.readouterr().out
