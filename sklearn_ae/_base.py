@@ -246,14 +246,20 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         # dropout and noise are reproducible, and the caller's global RNG
         # state is restored afterwards.
         fork_devices = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork_devices):
-            torch.default_generator.manual_seed(seed)
-            if device.type == "cuda":
-                torch.cuda.manual_seed(seed)
-            if continue_training:
-                net.partial_fit(X_train, y_train)
-            else:
-                net.fit(X_train, y_train)
+        try:
+            with torch.random.fork_rng(devices=fork_devices):
+                torch.default_generator.manual_seed(seed)
+                if device.type == "cuda":
+                    torch.cuda.manual_seed(seed)
+                if continue_training:
+                    net.partial_fit(X_train, y_train)
+                else:
+                    net.fit(X_train, y_train)
+        except BaseException:
+            # A failed fit must not leave a half-updated model that looks
+            # fitted: the estimator becomes unfitted instead.
+            self.__dict__.pop("net_", None)
+            raise
         net.module_.eval()
 
         self.net_ = net
@@ -481,6 +487,9 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
     def _check_fitted_X(self, X):
         check_is_fitted(self)
         return self._validate_X(X, reset=False)
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "net_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
