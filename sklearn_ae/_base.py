@@ -236,6 +236,10 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 lr=self.learning_rate_init,
                 train_split=valid_split,
             )
+            # skorch's set_params refuses iterator parameters on an
+            # initialised net; they are plain attributes read at each epoch.
+            net.iterator_train__corruption = corruption
+            net.iterator_valid__corruption = corruption
         else:
             net = self._build_net(
                 X.shape[1], hidden_layer_sizes, device, valid_split, corruption, max_epochs
@@ -263,12 +267,17 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         net.module_.eval()
 
         self.net_ = net
-        self.loss_curve_ = list(net.history[:, "train_loss"])
+        new_epochs = net.history[n_epochs_before:]
+        previous = self.loss_curve_ if continue_training else []
+        self.loss_curve_ = previous + [epoch["train_loss"] for epoch in new_epochs]
+        previous = (self.validation_loss_curve_ or []) if continue_training else []
         self.validation_loss_curve_ = (
-            list(net.history[:, "valid_loss"]) if self.early_stopping else None
+            previous + [epoch["valid_loss"] for epoch in new_epochs]
+            if self.early_stopping
+            else None
         )
-        self.n_iter_ = len(net.history)
-        self._warn_if_not_converged(net, self.n_iter_ - n_epochs_before, max_epochs)
+        self.n_iter_ = len(self.loss_curve_)
+        self._warn_if_not_converged(net, len(new_epochs), max_epochs)
         return self
 
     def _scaling_sample(self, X, rng):
@@ -490,6 +499,62 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "net_")
+
+    # ------------------------------------------------------------------
+    # Persistence: no pickled torch objects inside the estimator's state
+    # ------------------------------------------------------------------
+    def __getstate__(self):
+        """State with the network as plain arrays, for pickle and skops.
+
+        skorch pickles its module with Python's pickle; here the network is
+        kept as its constructor arguments and weights (numpy arrays), so that
+        ``skops.io`` can load a fitted estimator without running pickle code.
+        The skorch training history and optimizer state are not kept.
+        """
+        state = dict(super().__getstate__())  # a copy: the live estimator keeps net_
+        net = state.pop("net_", None)
+        if net is not None:
+            state["_network"] = {
+                "module_params": net.get_params_for("module"),
+                "weights": {
+                    name: tensor.detach().cpu().numpy()
+                    for name, tensor in net.module_.state_dict().items()
+                },
+                "device": str(net.device),
+            }
+        return state
+
+    def __setstate__(self, state):
+        network = state.pop("_network", None)
+        super().__setstate__(state)
+        if network is not None:
+            self.net_ = self._rebuild_net(network)
+
+    def _rebuild_net(self, network):
+        device = torch.device(network["device"])
+        if device.type == "cuda" and not torch.cuda.is_available():
+            warnings.warn(
+                f"{type(self).__name__} was saved on {device} but CUDA is not "
+                "available: it runs on the CPU.",
+                UserWarning,
+                stacklevel=3,
+            )
+            device = torch.device("cpu")
+        module_params = network["module_params"]
+        net = self._build_net(
+            module_params["n_features"],
+            tuple(module_params["hidden_layer_sizes"]),
+            device,
+            valid_split=None,
+            corruption=None,
+            max_epochs=1,
+        )
+        with torch.random.fork_rng(devices=[]):  # initialize() draws random weights
+            net.initialize()
+        weights = {name: torch.from_numpy(value) for name, value in network["weights"].items()}
+        net.module_.load_state_dict(weights)
+        net.module_.eval()
+        return net
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
