@@ -41,6 +41,7 @@ bench: install
 	cd benchmarks && ../$(PY) bench_train.py
 	cd benchmarks && ../$(PY) bench_score.py
 	cd benchmarks && ../$(PY) bench_scaling.py
+	cd benchmarks && ../$(PY) bench_memory.py
 	cd benchmarks && ../$(PY) bench_outliers.py
 
 clean:

@@ -3,6 +3,7 @@
 import platform
 import statistics
 import time
+import tracemalloc
 from itertools import pairwise
 from pathlib import Path
 
@@ -70,3 +71,24 @@ def plain_autoencoder(n_features, hidden=(64, 32), code=8):
             if i < len(sizes) - 2:
                 layers.append(torch.nn.ReLU())
     return torch.nn.Sequential(*layers)
+
+
+def _status(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1]) * 1024
+    raise KeyError(field)
+
+
+def peak_memory(func):
+    """Peak extra RSS and peak traced (Python/numpy) allocations of func()."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset the peak RSS to the current RSS
+    rss_before = _status("VmRSS:")
+    tracemalloc.start()
+    result = func()
+    traced = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    del result
+    return _status("VmHWM:") - rss_before, traced

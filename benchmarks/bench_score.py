@@ -18,11 +18,18 @@ import csv
 import json
 import subprocess
 import sys
-import tracemalloc
 import warnings
 
 import torch
-from _common import RESULTS, interleaved_times, machine, markdown_table, setup, synthetic
+from _common import (
+    RESULTS,
+    interleaved_times,
+    machine,
+    markdown_table,
+    peak_memory,
+    setup,
+    synthetic,
+)
 
 from sklearn_ae import AEOutlierDetector, AETransformer
 
@@ -35,27 +42,6 @@ SETTINGS = {
     "random_state": 0,
 }
 MIB = 2**20
-
-
-def _status(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field):
-                return int(line.split()[1]) * 1024
-    raise KeyError(field)
-
-
-def peak_memory(func):
-    """Peak extra RSS and peak traced (Python/numpy) allocations of func()."""
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")  # reset the peak RSS to the current RSS
-    rss_before = _status("VmRSS:")
-    tracemalloc.start()
-    result = func()
-    traced = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    del result
-    return _status("VmHWM:") - rss_before, traced
 
 
 def plain_forward(module, X, batch_rows, method):

@@ -475,23 +475,39 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             "forward", X, self.n_features_in_, X.dtype, lambda _, out: self._unscaled(out)
         )
 
-    def _squared_errors(self, X, *, per_feature=False):
+    def _squared_errors(self, X, *, per_feature=False, feature_weights=None):
         """Squared reconstruction errors in the scaled feature space.
 
-        Computed in float32 like the network (relative precision about 1e-7),
-        returned as float64.
+        Computed batch by batch in float32 like the network (relative
+        precision about 1e-7), returned as float64. ``feature_weights``
+        multiplies each feature's error before anything is averaged.
 
         Returns an array of shape (n_samples, n_features) if ``per_feature``,
-        else the mean over features, shape (n_samples,).
+        else the mean over features, shape (n_samples,): memory stays bounded
+        by the output, never (n_samples, n_features) unless asked for.
         """
+        weights = None
+        if feature_weights is not None:
+            weights = torch.as_tensor(
+                feature_weights, dtype=torch.float32, device=torch.device(self.net_.device)
+            )
 
         def squared(X_batch, out):
-            return (out - X_batch) ** 2
+            errors = (out - X_batch) ** 2
+            return errors if weights is None else errors * weights
 
         if per_feature:
             return self._collect("forward", X, X.shape[1], np.float64, squared)
         mean_squared = lambda X_batch, out: squared(X_batch, out).mean(dim=1)  # noqa: E731
         return self._collect("forward", X, None, np.float64, mean_squared)
+
+    def _mean_feature_errors(self, X):
+        """Mean squared reconstruction error of each feature over X, in batches."""
+        total = torch.zeros(X.shape[1], dtype=torch.float64)
+        for rows, X_batch, output in self._run_module("forward", X):
+            errors = ((output - X_batch)[: rows.stop - rows.start] ** 2).sum(dim=0)
+            total += errors.double().cpu()
+        return (total / X.shape[0]).numpy()
 
     def _check_fitted_X(self, X):
         check_is_fitted(self)

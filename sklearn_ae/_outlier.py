@@ -164,11 +164,10 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         self._fit_autoencoder(X)
         # Each feature's error is measured in units of its mean training
         # error, so that a few hard-to-reconstruct features cannot dominate.
-        squared_errors = self._squared_errors(X, per_feature=True)
-        mean_errors = squared_errors.mean(axis=0)
+        mean_errors = self._mean_feature_errors(X)
         floor = max(mean_errors.max() * 1e-6, np.finfo(np.float32).tiny)
         self.feature_error_scale_ = np.maximum(mean_errors, floor)
-        errors = (squared_errors / self.feature_error_scale_).mean(axis=1)
+        errors = self._squared_errors(X, feature_weights=1 / self.feature_error_scale_)
         if self.contamination == "auto":
             q1, q3 = np.percentile(errors, [25, 75])
             self.offset_ = -float(q3 + _TUKEY_K * (q3 - q1))
@@ -189,7 +188,8 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         scores : ndarray of shape (n_samples,)
             The higher, the more normal. Computed in float64.
         """
-        return -self.feature_errors(X).mean(axis=1)
+        X = self._check_fitted_X(X)
+        return -self._squared_errors(X, feature_weights=1 / self.feature_error_scale_)
 
     def decision_function(self, X):
         """Score shifted by the threshold: negative for outliers.
@@ -239,8 +239,10 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         errors : ndarray of shape (n_samples, n_features)
             Per-feature squared errors relative to training, in float64.
         """
-        errors = self._squared_errors(self._check_fitted_X(X), per_feature=True)
-        return errors / self.feature_error_scale_
+        X = self._check_fitted_X(X)
+        return self._squared_errors(
+            X, per_feature=True, feature_weights=1 / self.feature_error_scale_
+        )
 
     @staticmethod
     def _default_n_components(n_features):

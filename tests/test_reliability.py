@@ -88,3 +88,18 @@ def test_failed_refit_leaves_the_estimator_unfitted(X_small, warm_start):
             est.fit(X_small * 1e30)
     with pytest.raises(NotFittedError):
         est.transform(X_small)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda c: c.__name__)
+def test_inference_memory_does_not_grow_with_rows(Estimator):
+    import tracemalloc
+
+    X = np.random.RandomState(0).normal(size=(200_000, 20)).astype(np.float32)
+    est = Estimator(**FAST).fit(X[:500])
+    output_bytes = outputs(est, X[:1]).nbytes * len(X)
+    tracemalloc.start()
+    outputs(est, X)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # The output itself plus a few batch buffers, never copies of X.
+    assert peak < output_bytes + 0.25 * X.nbytes
