@@ -1,5 +1,6 @@
 """Helpers shared by the benchmark scripts (not part of the package)."""
 
+import csv
 import platform
 import statistics
 import time
@@ -53,6 +54,18 @@ def interleaved_times(funcs, repeats):
             results[i] = func()
             times[i].append(time.perf_counter() - start)
     return [statistics.median(t) for t in times], results
+
+
+def write_results(name, title, details, header, rows):
+    """Print the table and save it as results/NAME.csv and results/NAME.md."""
+    table = markdown_table(header, rows)
+    print(table)
+    with open(RESULTS / f"{name}.csv", "w", newline="") as f:
+        csv.writer(f).writerows([header, *rows])
+    (RESULTS / f"{name}.md").write_text(
+        f"# {title}\n\n{machine()}; {details}\n"
+        f"Command: `python benchmarks/bench_{name}.py`\n\n{table}\n"
+    )
 
 
 def markdown_table(header, rows):

@@ -16,7 +16,7 @@ import sys
 import warnings
 
 import numpy as np
-from _common import RESULTS, machine, markdown_table, peak_memory, setup, synthetic
+from _common import peak_memory, setup, synthetic, write_results
 
 from sklearn_ae import AEOutlierDetector, AETransformer
 
@@ -66,12 +66,8 @@ def main():
         )
         print(rows[-1], flush=True)
     header = ["call", "X dtype", "X (MiB)", "peak extra RSS (MiB)", "peak traced (MiB)"]
-    table = markdown_table(header, rows)
-    print(table)
-    (RESULTS / "memory.md").write_text(
-        f"# Memory of inference on {N_ROWS:,} x {N_FEATURES}\n\n{machine()}.\n"
-        "Command: `python benchmarks/bench_memory.py`\n\n" + table + "\n"
-    )
+    title = f"Memory of inference on {N_ROWS:,} x {N_FEATURES}"
+    write_results("memory", title, "one fresh process per row.", header, rows)
 
 
 if __name__ == "__main__":

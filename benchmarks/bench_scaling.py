@@ -8,11 +8,10 @@ timed once per size. Time per epoch per row should stay flat as n grows
     python benchmarks/bench_scaling.py
 """
 
-import csv
 import time
 import warnings
 
-from _common import RESULTS, machine, markdown_table, setup, synthetic
+from _common import setup, synthetic, write_results
 
 from sklearn_ae import AEOutlierDetector
 
@@ -49,14 +48,8 @@ def main():
         rows.append([n, d, f"{seconds:.2f}", f"{seconds / EPOCHS:.2f}", f"{per_row:.1f}"])
         print(rows[-1], flush=True)
     header = ["n rows", "d features", "fit s", "s / epoch", "us / row / epoch"]
-    table = markdown_table(header, rows)
-    print(table)
-    with open(RESULTS / "scaling.csv", "w", newline="") as f:
-        csv.writer(f).writerows([header, *rows])
-    (RESULTS / "scaling.md").write_text(
-        f"# Fit time against n and d\n\n{machine()}; batch 256, {EPOCHS} epochs.\n"
-        "Command: `python benchmarks/bench_scaling.py`\n\n" + table + "\n"
-    )
+    details = f"batch 256, {EPOCHS} epochs."
+    write_results("scaling", "Fit time against n and d", details, header, rows)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ rounds (PyOD: 1 call).
     python benchmarks/bench_score.py
 """
 
-import csv
 import json
 import subprocess
 import sys
@@ -22,13 +21,11 @@ import warnings
 
 import torch
 from _common import (
-    RESULTS,
     interleaved_times,
-    machine,
-    markdown_table,
     peak_memory,
     setup,
     synthetic,
+    write_results,
 )
 
 from sklearn_ae import AEOutlierDetector, AETransformer
@@ -159,15 +156,11 @@ def main():
         "peak extra RSS (MiB)",
         "peak traced (MiB)",
     ]
-    table = markdown_table(header, rows)
-    print(table)
-    with open(RESULTS / "score.csv", "w", newline="") as f:
-        csv.writer(f).writerows([header, *rows])
-    (RESULTS / "score.md").write_text(
-        f"# Scoring speed and memory\n\n{machine()}; {N_ROWS:,} x {N_FEATURES} float32 "
-        f"(X = {x_bytes / MIB:.0f} MiB), inference batches of {batch_rows} rows.\n"
-        "Command: `python benchmarks/bench_score.py`\n\n" + table + "\n"
+    details = (
+        f"{N_ROWS:,} x {N_FEATURES} float32 (X = {x_bytes / MIB:.0f} MiB), "
+        f"inference batches of {batch_rows} rows."
     )
+    write_results("score", "Scoring speed and memory", details, header, rows)
 
 
 if __name__ == "__main__":

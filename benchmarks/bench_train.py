@@ -13,12 +13,11 @@ the trained model on the training data.
     python benchmarks/bench_train.py
 """
 
-import csv
 import warnings
 
 import numpy as np
 import torch
-from _common import RESULTS, interleaved_times, machine, markdown_table, plain_autoencoder, setup
+from _common import interleaved_times, plain_autoencoder, setup, write_results
 from _common import synthetic as make_data
 
 from sklearn_ae import AEOutlierDetector, AETransformer
@@ -110,15 +109,8 @@ def main():
             )
             print(rows[-1], flush=True)
     header = ["data", "method", "s / epoch", "ratio to reference", "train MSE"]
-    table = markdown_table(header, rows)
-    print(table)
-    with open(RESULTS / "train.csv", "w", newline="") as f:
-        csv.writer(f).writerows([header, *rows])
-    (RESULTS / "train.md").write_text(
-        f"# Training speed\n\n{machine()}; batch 256, 5 epochs, median of {REPEATS} "
-        "interleaved repeats.\n"
-        "Command: `python benchmarks/bench_train.py`\n\n" + table + "\n"
-    )
+    details = f"batch 256, 5 epochs, median of {REPEATS} interleaved repeats."
+    write_results("train", "Training speed", details, header, rows)
 
 
 if __name__ == "__main__":

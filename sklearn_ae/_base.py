@@ -493,12 +493,17 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             )
 
         def squared(X_batch, out):
-            errors = (out - X_batch) ** 2
-            return errors if weights is None else errors * weights
+            errors = (out - X_batch).square_()
+            return errors if weights is None else errors.mul_(weights)
+
+        def mean_squared(X_batch, out):
+            errors = (out - X_batch).square_()
+            if weights is None:
+                return errors.mean(dim=1)
+            return errors @ (weights / X.shape[1])  # weighted mean in one pass
 
         if per_feature:
             return self._collect("forward", X, X.shape[1], np.float64, squared)
-        mean_squared = lambda X_batch, out: squared(X_batch, out).mean(dim=1)  # noqa: E731
         return self._collect("forward", X, None, np.float64, mean_squared)
 
     def _mean_feature_errors(self, X):
