@@ -64,7 +64,7 @@ def _build_parser():
         metavar="W1,W2",
         help="encoder widths, mirrored by the decoder (default: the estimator's)",
     )
-    model.add_argument("--max-iter", type=int, default=200, help="maximum epochs (default: 200)")
+    model.add_argument("--max-iter", type=int, help="maximum epochs (default: the estimator's)")
     model.add_argument("--batch-size", type=int, help="mini-batch size (default: min(256, n))")
     model.add_argument(
         "--learning-rate-init", type=float, default=1e-3, help="Adam learning rate (default: 1e-3)"
@@ -138,7 +138,6 @@ def _load(args):
 def _estimator(args):
     params = {
         "n_components": args.n_components,
-        "max_iter": args.max_iter,
         "batch_size": args.batch_size or "auto",
         "learning_rate_init": args.learning_rate_init,
         "early_stopping": args.early_stopping,
@@ -146,8 +145,10 @@ def _estimator(args):
         "device": args.device,
         "net_params": {"callbacks": [EpochProgressBar(disable=True if args.quiet else None)]},
     }
-    if args.hidden_layer_sizes is not None:
-        params["hidden_layer_sizes"] = args.hidden_layer_sizes
+    # Options left out keep the estimator's own defaults.
+    for name in ("hidden_layer_sizes", "max_iter"):
+        if getattr(args, name) is not None:
+            params[name] = getattr(args, name)
     if args.command == "detect":
         return AEOutlierDetector(contamination=args.contamination, **params)
     if args.command == "reduce":

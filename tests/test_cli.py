@@ -63,3 +63,13 @@ def test_module_entry_point_shows_help():
     )
     assert done.returncode == 0
     assert "--contamination" in done.stdout
+
+
+@pytest.mark.parametrize("command", ["detect", "reduce", "denoise"])
+def test_options_left_out_keep_the_estimator_defaults(command):
+    from sklearn_ae._cli import _build_parser, _estimator
+
+    est = _estimator(_build_parser().parse_args([command]))
+    defaults = type(est)().get_params()
+    for name in ("max_iter", "hidden_layer_sizes", "n_components", "batch_size"):
+        assert est.get_params()[name] == defaults[name]
