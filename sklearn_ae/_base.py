@@ -379,6 +379,9 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             center, scale = self.scaler_.mean_, self.scaler_.scale_
         elif isinstance(self.scaler_, RobustScaler):
             center, scale = self.scaler_.center_, self.scaler_.scale_
+        # A spread below float32's smallest normal number is no spread for a
+        # float32 network (1 / scale would overflow): treat it as constant.
+        scale = np.where(scale < np.finfo(np.float32).tiny, 1.0, scale)
         return center.astype(np.float32), scale.astype(np.float32)
 
     def _scaling_tensors(self, device):
