@@ -206,11 +206,13 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         valid_split = None
         if self.early_stopping:
             n_samples = X.shape[0]
-            if n_samples * self.validation_fraction < 1 or n_samples < 3:
+            n_valid = n_samples * self.validation_fraction
+            if n_valid < 1 or n_samples - n_valid < 1:
                 raise ValueError(
-                    f"early_stopping=True needs a validation set, but "
-                    f"validation_fraction={self.validation_fraction} of "
-                    f"{n_samples} samples is less than one sample."
+                    f"early_stopping=True needs at least one sample for training and "
+                    f"one for validation, but validation_fraction="
+                    f"{self.validation_fraction} of {n_samples} samples leaves "
+                    "less than one sample for one of them."
                 )
             idx_train, idx_valid = train_test_split(
                 np.arange(n_samples),
