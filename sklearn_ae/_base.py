@@ -409,7 +409,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         ``X_batch`` is the float32 batch fed to the network (scaled if
         ``scale_input``) and ``output`` the method's result, both tensors on
         the net's device with the batch's padded number of rows: slice them
-        with ``[: len(range(n)[rows])]`` only after computing on them.
+        with ``[: rows.stop - rows.start]`` only after computing on them.
 
         Memory is bounded by the batch size, not by ``len(X)``. Every batch
         is padded to the same number of rows, because float32 matrix products
@@ -421,13 +421,13 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         forward = getattr(module, method)
         device = torch.device(self.net_.device)
         scale_input = scale_input and self.scaler_ is not None
-        if scale_input:
-            center, scale = self._scaling_tensors(device)
-            shift, inverse_scale = -center / scale, 1 / scale
         batch_rows = self._inference_rows()
         padded = torch.zeros((batch_rows, X.shape[1]), dtype=torch.float32)
         padded_array = padded.numpy()  # shares memory: numpy copies (and casts) rows in
-        scaled = torch.empty_like(padded, device=device)
+        if scale_input:
+            center, scale = self._scaling_tensors(device)
+            shift, inverse_scale = -center / scale, 1 / scale
+            scaled = torch.empty_like(padded, device=device)
         X_float32 = None
         if X.dtype == np.float32 and X.flags.c_contiguous:
             with warnings.catch_warnings():

@@ -168,7 +168,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         mean_errors = self._mean_feature_errors(X)
         floor = max(mean_errors.max() * 1e-6, np.finfo(np.float32).tiny)
         self.feature_error_scale_ = np.maximum(mean_errors, floor)
-        errors = self._squared_errors(X, feature_weights=1 / self.feature_error_scale_)
+        errors = self._relative_errors(X)
         if self.contamination == "auto":
             q1, q3 = np.percentile(errors, [25, 75])
             self.offset_ = -float(q3 + _TUKEY_K * (q3 - q1))
@@ -189,8 +189,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         scores : ndarray of shape (n_samples,)
             The higher, the more normal. Computed in float64.
         """
-        X = self._check_fitted_X(X)
-        return -self._squared_errors(X, feature_weights=1 / self.feature_error_scale_)
+        return -self._relative_errors(self._check_fitted_X(X))
 
     def decision_function(self, X):
         """Score shifted by the threshold: negative for outliers.
@@ -240,10 +239,12 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         errors : ndarray of shape (n_samples, n_features)
             Per-feature squared errors relative to training, in float64.
         """
-        X = self._check_fitted_X(X)
-        return self._squared_errors(
-            X, per_feature=True, feature_weights=1 / self.feature_error_scale_
-        )
+        return self._relative_errors(self._check_fitted_X(X), per_feature=True)
+
+    def _relative_errors(self, X, per_feature=False):
+        """Squared errors in units of each feature's mean training error."""
+        weights = 1 / self.feature_error_scale_
+        return self._squared_errors(X, per_feature=per_feature, feature_weights=weights)
 
     @staticmethod
     def _default_n_components(n_features):

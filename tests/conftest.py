@@ -10,6 +10,13 @@ torch.set_num_threads(1)
 FAST = {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0}
 
 
+def main_output(est, X):
+    """The array a fitted estimator is for: outlier scores or the transform."""
+    from sklearn_ae import AEOutlierDetector
+
+    return est.score_samples(X) if isinstance(est, AEOutlierDetector) else est.transform(X)
+
+
 def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", help="also run tests marked slow")
 

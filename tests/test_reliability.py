@@ -8,18 +8,12 @@ import joblib
 import numpy as np
 import pytest
 import torch
-from conftest import FAST
+from conftest import FAST, main_output
 from skorch.callbacks import Callback
 
 from sklearn_ae import AEDenoiser, AEOutlierDetector, AETransformer
 
 ESTIMATORS = [AETransformer, AEOutlierDetector, AEDenoiser]
-
-
-def outputs(est, X):
-    if isinstance(est, AEOutlierDetector):
-        return est.score_samples(X)
-    return est.transform(X)
 
 
 class InterruptAtEpoch(Callback):
@@ -39,7 +33,7 @@ def test_keyboard_interrupt_keeps_the_epochs_done(Estimator, X_small):
     with pytest.warns(UserWarning, match="interrupted after 2 of 10 epochs"):
         est.fit(X_small)
     assert est.n_iter_ == 2
-    assert np.all(np.isfinite(outputs(est, X_small)))
+    assert np.all(np.isfinite(main_output(est, X_small)))
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda c: c.__name__)
@@ -47,7 +41,7 @@ def test_joblib_round_trip(Estimator, X_small, tmp_path):
     est = Estimator(**FAST).fit(X_small)
     joblib.dump(est, tmp_path / "model.joblib")
     restored = joblib.load(tmp_path / "model.joblib")
-    np.testing.assert_array_equal(outputs(est, X_small), outputs(restored, X_small))
+    np.testing.assert_array_equal(main_output(est, X_small), main_output(restored, X_small))
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="simulates a CPU-only machine")
@@ -67,9 +61,9 @@ def test_concurrent_scoring_matches_sequential(Estimator):
     X = np.random.RandomState(0).normal(size=(2000, 5))
     est = Estimator(**FAST).fit(X)
     chunks = np.array_split(X, 8)
-    sequential = [outputs(est, chunk) for chunk in chunks]
+    sequential = [main_output(est, chunk) for chunk in chunks]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        concurrent = list(pool.map(lambda chunk: outputs(est, chunk), chunks * 3))
+        concurrent = list(pool.map(lambda chunk: main_output(est, chunk), chunks * 3))
     for i, result in enumerate(concurrent):
         np.testing.assert_array_equal(result, sequential[i % 8])
 
@@ -96,9 +90,9 @@ def test_inference_memory_does_not_grow_with_rows(Estimator):
 
     X = np.random.RandomState(0).normal(size=(200_000, 20)).astype(np.float32)
     est = Estimator(**FAST).fit(X[:500])
-    output_bytes = outputs(est, X[:1]).nbytes * len(X)
+    output_bytes = main_output(est, X[:1]).nbytes * len(X)
     tracemalloc.start()
-    outputs(est, X)
+    main_output(est, X)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     # The output itself plus a few batch buffers, never copies of X.
