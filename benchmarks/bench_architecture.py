@@ -4,17 +4,16 @@ Data bundled with scikit-learn (digits, breast cancer, California housing is
 not bundled, so wine and diabetes stand in), 50/50 split, standard scaling
 inside the estimator, n_components at its default, max_iter=200 with the
 default stopping rule. Prints a Markdown table and writes it to
-benchmarks/results/architecture.md.
+benchmarks/results/architecture.md (and .csv).
 
     python benchmarks/bench_architecture.py
 """
 
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
-import torch
+from _common import setup, write_results
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 from sklearn.model_selection import train_test_split
 
@@ -30,7 +29,7 @@ DATASETS = {
 
 
 def main():
-    torch.set_num_threads(2)
+    setup()
     warnings.simplefilter("ignore")
     rows = []
     for name, loader in DATASETS.items():
@@ -44,19 +43,11 @@ def main():
                 est.fit(X_train)
                 times.append(time.perf_counter() - start)
                 errors.append(-est.score(X_test))
-            rows.append((name, sizes, np.mean(errors), np.mean(times)))
+            rows.append([name, sizes, f"{np.mean(errors):.4f}", f"{np.mean(times):.2f}"])
             print(rows[-1], flush=True)
-    lines = [
-        "| data | hidden_layer_sizes | held-out MSE (scaled) | fit s |",
-        "|---|---|---:|---:|",
-    ]
-    lines += [f"| {n} | {s} | {e:.4f} | {t:.2f} |" for n, s, e, t in rows]
-    table = "\n".join(lines)
-    print(table)
-    out = Path(__file__).parent / "results" / "architecture.md"
-    out.write_text(
-        "# AETransformer: hidden_layer_sizes (mean of 3 seeds, 2 threads)\n\n" + table + "\n"
-    )
+    header = ["data", "hidden_layer_sizes", "held-out MSE (scaled)", "fit s"]
+    title = "AETransformer: hidden_layer_sizes"
+    write_results("architecture", title, "mean of 3 seeds.", header, rows)
 
 
 if __name__ == "__main__":
