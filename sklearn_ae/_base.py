@@ -290,13 +290,15 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         ``_QUANTILE_SUBSAMPLE`` random rows, which changes them by about 1 %
         of a standard deviation and keeps fitting large tables cheap.
         """
-        if self.scaling != "robust" or X.shape[0] <= _QUANTILE_SUBSAMPLE:
-            return X
-        return X[np.sort(rng.choice(X.shape[0], _QUANTILE_SUBSAMPLE, replace=False))]
+        return _row_sample(X, rng) if self.scaling == "robust" else X
 
     def _max_epochs(self, n_samples):
         """Epochs to train for: ``max_iter`` (subclasses may derive it)."""
         return self.max_iter
+
+    def _criterion_params(self):
+        """The skorch ``criterion`` parameters: the training loss."""
+        return {"criterion": nn.MSELoss}
 
     def _build_net(
         self, n_features, hidden_layer_sizes, device, valid_split, corruption, max_epochs
@@ -322,7 +324,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             "module__n_components": self.n_components_,
             "module__activation": self.activation,
             "module__dropout": self.dropout,
-            "criterion": nn.MSELoss,
+            **self._criterion_params(),
             "optimizer": torch.optim.Adam,
             "lr": self.learning_rate_init,
             "optimizer__weight_decay": self.alpha,
@@ -587,6 +589,13 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         tags.input_tags.allow_nan = False
         tags.target_tags.required = False
         return tags
+
+
+def _row_sample(X, rng):
+    """At most ``_QUANTILE_SUBSAMPLE`` random rows of X, in their order."""
+    if X.shape[0] <= _QUANTILE_SUBSAMPLE:
+        return X
+    return X[np.sort(rng.choice(X.shape[0], _QUANTILE_SUBSAMPLE, replace=False))]
 
 
 def _silent(*args, **kwargs):

@@ -139,6 +139,8 @@ def test_early_stopping_restores_best_weights(Estimator, X_small):
     est = Estimator(
         **{**FAST, "max_iter": 60, "early_stopping": True, "n_iter_no_change": 3, "tol": 0.0}
     )
+    if isinstance(est, AEOutlierDetector):
+        est.set_params(trim_fraction=0)  # a trimmed loss is not additive over batches
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X_small)

@@ -65,7 +65,10 @@ def test_feature_errors_explain_the_score(planted):
     det = AEOutlierDetector(**FAST).fit(X)
     errors = det.feature_errors(X)
     assert errors.shape == X.shape
-    np.testing.assert_allclose(errors.mean(axis=1), -det.score_samples(X), rtol=1e-6)
+    components = det.score_components(X)
+    reconstruction = errors.mean(axis=1) / det.score_unit_[0]
+    np.testing.assert_allclose(components[:, 0], reconstruction, rtol=1e-6)
+    np.testing.assert_allclose(components.sum(axis=1), -det.score_samples(X), rtol=1e-6)
 
 
 def test_feature_errors_point_at_the_corrupted_feature(planted):
@@ -110,7 +113,7 @@ def test_feature_errors_are_in_units_of_the_training_error(planted):
     assert np.all(det.feature_error_scale_ > 0)
 
 
-@pytest.mark.parametrize(("n_samples", "epochs"), [(100, 20), (20_000, 10), (200_000, 3)])
+@pytest.mark.parametrize(("n_samples", "epochs"), [(100, 20), (20_000, 5), (200_000, 1)])
 def test_auto_max_iter_is_a_budget_of_rows(n_samples, epochs):
     assert AEOutlierDetector()._max_epochs(n_samples) == epochs
 
@@ -125,4 +128,62 @@ def test_auto_max_iter_trains_without_convergence_warning(planted):
         warnings.simplefilter("error", ConvergenceWarning)
         det = AEOutlierDetector(random_state=0).fit(X)
     assert det.n_iter_ == 20
-    assert det.n_components_ == 2
+    assert det.n_components_ == 8
+
+
+def _plane_with_cluster(seed):
+    """300 points near a 2-D plane in 8-D, plus a tight cluster of 30 off it."""
+    rng = np.random.RandomState(seed)
+    inliers = rng.normal(size=(300, 2)) @ rng.normal(size=(2, 8))
+    cluster = rng.normal(scale=3.0, size=(1, 8)) + 0.05 * rng.normal(size=(30, 8))
+    X = np.vstack([inliers + 0.05 * rng.normal(size=(300, 8)), cluster])
+    return X, np.r_[np.zeros(300), np.ones(30)]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("seed", [0, 1])
+def test_trimmed_loss_does_not_learn_a_cluster_of_training_outliers(seed):
+    # 9 % of the training data form a cluster that plain squared error
+    # learns to reconstruct; trimming 20 % of each batch leaves it out.
+    X, y = _plane_with_cluster(seed)
+    auc = {}
+    for trim_fraction in (0.0, 0.2):
+        det = AEOutlierDetector(trim_fraction=trim_fraction, max_iter=50, random_state=seed)
+        reconstruction = det.fit(X).score_components(X)[:, 0]
+        auc[trim_fraction] = roc_auc_score(y, reconstruction)
+    assert auc[0.2] > 0.99
+    assert auc[0.0] < auc[0.2] - 0.05
+
+
+def test_code_part_finds_extremes_on_the_manifold(planted):
+    # A point far out along the data's plane is reconstructed well by a
+    # ReLU network (which extrapolates linearly) but its code is unusual.
+    X, _ = planted
+    inliers = X[:300]
+    det = AEOutlierDetector(**FAST).fit(inliers)
+    extreme = 6 * inliers[inliers[:, 0].argmax()][None]
+    reconstruction, code = det.score_components(extreme)[0]
+    assert code > 20
+    assert code > reconstruction
+    assert -det.score_samples(extreme)[0] > -det.score_samples(inliers).min()
+
+
+def test_score_components_are_in_units_of_a_typical_training_sample(planted):
+    X, _ = planted
+    det = AEOutlierDetector(**FAST).fit(X)
+    components = det.score_components(X)
+    assert components.shape == (len(X), 2)
+    np.testing.assert_allclose(np.median(components, axis=0), 1.0, rtol=1e-5)
+    assert det.code_center_.shape == det.code_scale_.shape == (det.n_components_,)
+
+
+def test_constant_training_data_give_finite_scores():
+    X = np.ones((20, 3))
+    det = AEOutlierDetector(**FAST).fit(X)
+    assert np.all(np.isfinite(det.score_components(np.vstack([X[:2], X[:2] + 1]))))
+
+
+@pytest.mark.parametrize("trim_fraction", [-0.1, 0.6])
+def test_trim_fraction_is_validated(planted, trim_fraction):
+    with pytest.raises(ValueError, match="trim_fraction"):
+        AEOutlierDetector(trim_fraction=trim_fraction).fit(planted[0])
