@@ -168,11 +168,18 @@ def _report_detection(detector, X, result, labels, top, log):
             f"average precision {average_precision:.3f}"
         )
     worst = result["score"].nsmallest(top).index
+    components = detector.score_components(X.loc[worst])
     errors = pd.DataFrame(detector.feature_errors(X.loc[worst]), index=worst, columns=X.columns)
-    log(f"top {len(worst)} outliers (row: score; features reconstructed worst):")
-    for row in worst:
+    log(
+        f"top {len(worst)} outliers (row: outlier score = reconstruction + code "
+        "parts; features reconstructed worst):"
+    )
+    for row, (reconstruction, code) in zip(worst, components, strict=True):
         features = ", ".join(errors.loc[row].nlargest(3).index)
-        log(f"  {row}: {result.loc[row, 'score']:.3f}; {features}")
+        log(
+            f"  {row}: {-result.loc[row, 'score']:.1f} = {reconstruction:.1f} + {code:.1f}; "
+            f"{features}"
+        )
 
 
 def main(argv=None):

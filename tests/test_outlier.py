@@ -113,7 +113,7 @@ def test_feature_errors_are_in_units_of_the_training_error(planted):
     assert np.all(det.feature_error_scale_ > 0)
 
 
-@pytest.mark.parametrize(("n_samples", "epochs"), [(100, 20), (20_000, 5), (200_000, 1)])
+@pytest.mark.parametrize(("n_samples", "epochs"), [(100, 20), (20_000, 3), (200_000, 1)])
 def test_auto_max_iter_is_a_budget_of_rows(n_samples, epochs):
     assert AEOutlierDetector()._max_epochs(n_samples) == epochs
 
