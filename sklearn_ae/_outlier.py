@@ -25,9 +25,9 @@ _NEGLIGIBLE = 1e-15
 # n_components=None: a code as wide as the data, up to this size.
 _MAX_AUTO_COMPONENTS = 64
 
-# max_iter="auto": about this many rows seen in training, 1 to 20 epochs.
+# max_iter="auto": about this many rows seen in training, 1 to 100 epochs.
 _EPOCH_ROW_BUDGET = 50_000
-_AUTO_MAX_EPOCHS = 20
+_AUTO_MAX_EPOCHS = 100
 
 
 @fill_shared_parameters(
@@ -102,10 +102,10 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         the training data included.
     max_iter : int or "auto", default="auto"
         Epochs of training. "auto" trains for about 50,000 rows in all
-        (``ceil(50_000 / n_samples)`` epochs, between 1 and 20), so that
+        (``ceil(50_000 / n_samples)`` epochs, between 1 and 100), so that
         fitting stays within a few times IsolationForest's time. On ODDS
-        twice that budget scored 0.002 higher in 40 % more time, while
-        capping small sets at 10 epochs lost 0.013.
+        twice that budget scored the same in 40 % more time, while capping
+        the epochs of small sets at 10 lost 0.013 of mean ROC-AUC.
     learning_rate_init : float, default=3e-3
         Learning rate of the Adam optimizer; higher than the other
         estimators' because training is short.
@@ -339,6 +339,8 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         device = torch.device(self.net_.device)
 
         def as_tensor(values):
+            # Clipped so that weights of degenerate (near-constant) data stay finite.
+            values = np.minimum(values, np.finfo(np.float32).max)
             return torch.as_tensor(values, dtype=torch.float32, device=device)
 
         # Weighted means over features and code coordinates, as mat-vecs.

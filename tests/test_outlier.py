@@ -113,7 +113,7 @@ def test_feature_errors_are_in_units_of_the_training_error(planted):
     assert np.all(det.feature_error_scale_ > 0)
 
 
-@pytest.mark.parametrize(("n_samples", "epochs"), [(100, 20), (20_000, 3), (200_000, 1)])
+@pytest.mark.parametrize(("n_samples", "epochs"), [(100, 100), (20_000, 3), (200_000, 1)])
 def test_auto_max_iter_is_a_budget_of_rows(n_samples, epochs):
     assert AEOutlierDetector()._max_epochs(n_samples) == epochs
 
@@ -127,7 +127,7 @@ def test_auto_max_iter_trains_without_convergence_warning(planted):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         det = AEOutlierDetector(random_state=0).fit(X)
-    assert det.n_iter_ == 20
+    assert 10 < det.n_iter_ <= 100  # the budget, or earlier once the loss stalls
     assert det.n_components_ == 8
 
 
