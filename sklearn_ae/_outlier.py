@@ -70,8 +70,9 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     briefly, scored by reconstruction alone: 0.775. Adding the code part:
     0.797. A wider network (128 units, code of up to 64) with dropout 0.2
     and learning rate 3e-3: 0.837. Trimming 20 % of each batch: 0.845.
-    The training budget of ``max_iter="auto"`` (50,000 rows): 0.844, in
-    about twice IsolationForest's time (IsolationForest: 0.834).
+    The training budget of ``max_iter="auto"`` (about 50,000 rows, at most
+    100 epochs): 0.846 in 3.3 times IsolationForest's fit + score time
+    (IsolationForest: 0.834; mean rank 2.45 vs 2.48 among six methods).
 
     Parameters
     ----------
