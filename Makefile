@@ -43,6 +43,7 @@ bench: install
 	cd benchmarks && ../$(PY) bench_scaling.py
 	cd benchmarks && ../$(PY) bench_memory.py
 	cd benchmarks && ../$(PY) bench_outliers.py
+	cd benchmarks && ../$(PY) bench_outliers_holdout.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

@@ -62,7 +62,9 @@ _SHARED_ATTRIBUTES = """\
     scaler_ : StandardScaler, RobustScaler or None
         The fitted feature scaling.
     loss_curve_ : list of float
-        Training loss (mean squared error in the scaled space) per epoch.
+        Training loss per epoch: the mean squared error in the scaled space
+        (for :class:`AEOutlierDetector`, over the samples its trimmed loss
+        keeps).
     validation_loss_curve_ : list of float or None
         Validation loss per epoch when ``early_stopping=True``.
     n_iter_ : int
