@@ -222,7 +222,17 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         """
         X = self._validate_X(X, reset=not (self.warm_start and hasattr(self, "net_")))
         self._fit_autoencoder(X)
-        self.feature_error_scale_ = _floored(self._mean_feature_errors(X))
+        mean_errors = self._mean_feature_errors(X)
+        if not np.all(np.isfinite(mean_errors)):
+            # The trimmed loss can train past rows whose error overflows
+            # float32; scores built on them would be NaN.
+            del self.net_  # a failed fit leaves the estimator unfitted
+            raise ValueError(
+                "The reconstruction errors of the training data overflow float32: "
+                "after scaling, some values of X are too large for the network. "
+                "Rescale those features (or use scaling='standard')."
+            )
+        self.feature_error_scale_ = _floored(mean_errors)
         # Robust statistics of the code, on at most 20,000 random rows.
         rng = check_random_state(self.random_state)
         codes = self._encode(_row_sample(X, rng)).astype(np.float64)

@@ -187,3 +187,14 @@ def test_constant_training_data_give_finite_scores():
 def test_trim_fraction_is_validated(planted, trim_fraction):
     with pytest.raises(ValueError, match="trim_fraction"):
         AEOutlierDetector(trim_fraction=trim_fraction).fit(planted[0])
+
+
+def test_errors_beyond_float32_fail_clearly_and_leave_it_unfitted():
+    # Robust scaling leaves this column unscaled (its IQR is 0), so one row
+    # is 1e30 from the others: its squared error overflows float32, and the
+    # trimmed loss would otherwise train past it.
+    X = np.array([[0.0], [1], [1], [1], [1]]) * 1e30
+    det = AEOutlierDetector(**FAST)
+    with pytest.raises(ValueError, match="overflow float32"):
+        det.fit(X)
+    assert not hasattr(det, "net_")
