@@ -486,32 +486,32 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         """Squared reconstruction errors in the scaled feature space.
 
         Computed batch by batch in float32 like the network (relative
-        precision about 1e-7), returned as float64. ``feature_weights``
-        multiplies each feature's error before anything is averaged.
+        precision about 1e-7), returned as float64.
 
-        Returns an array of shape (n_samples, n_features) if ``per_feature``,
+        Returns an array of shape (n_samples, n_features) if ``per_feature``
+        (each feature's error multiplied by ``feature_weights``, if given),
         else the mean over features, shape (n_samples,): memory stays bounded
         by the output, never (n_samples, n_features) unless asked for.
         """
-        weights = None
-        if feature_weights is not None:
-            weights = torch.as_tensor(
-                feature_weights, dtype=torch.float32, device=torch.device(self.net_.device)
+        if not per_feature:
+            return self._collect(
+                "forward",
+                X,
+                None,
+                np.float64,
+                lambda X_batch, out: (out - X_batch).square_().mean(dim=1),
             )
+        weights = None if feature_weights is None else self._net_tensor(feature_weights)
 
         def squared(X_batch, out):
             errors = (out - X_batch).square_()
             return errors if weights is None else errors.mul_(weights)
 
-        def mean_squared(X_batch, out):
-            errors = (out - X_batch).square_()
-            if weights is None:
-                return errors.mean(dim=1)
-            return errors @ (weights / X.shape[1])  # weighted mean in one pass
+        return self._collect("forward", X, X.shape[1], np.float64, squared)
 
-        if per_feature:
-            return self._collect("forward", X, X.shape[1], np.float64, squared)
-        return self._collect("forward", X, None, np.float64, mean_squared)
+    def _net_tensor(self, values):
+        """``values`` as a float32 tensor on the fitted network's device."""
+        return torch.as_tensor(values, dtype=torch.float32, device=torch.device(self.net_.device))
 
     def _mean_feature_errors(self, X):
         """Mean squared reconstruction error of each feature over X, in batches."""

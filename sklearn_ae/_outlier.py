@@ -347,12 +347,10 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         returns their sum, shape (n_samples,), instead of (n_samples, 2).
         """
         units = self.score_unit_ if units is None else units
-        device = torch.device(self.net_.device)
 
         def as_tensor(values):
             # Clipped so that weights of degenerate (near-constant) data stay finite.
-            values = np.minimum(values, np.finfo(np.float32).max)
-            return torch.as_tensor(values, dtype=torch.float32, device=device)
+            return self._net_tensor(np.minimum(values, np.finfo(np.float32).max))
 
         # Weighted means over features and code coordinates, as mat-vecs.
         feature_weights = as_tensor(1 / (self.feature_error_scale_ * X.shape[1] * units[0]))
