@@ -2,6 +2,7 @@
 
 import warnings
 from abc import ABCMeta
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -252,20 +253,14 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         # dropout and noise are reproducible, and the caller's global RNG
         # state is restored afterwards.
         fork_devices = [device.index or 0] if device.type == "cuda" else []
-        try:
-            with torch.random.fork_rng(devices=fork_devices):
-                torch.default_generator.manual_seed(seed)
-                if device.type == "cuda":
-                    torch.cuda.manual_seed(seed)
-                if continue_training:
-                    net.partial_fit(X_train, y_train)
-                else:
-                    net.fit(X_train, y_train)
-        except BaseException:
-            # A failed fit must not leave a half-updated model that looks
-            # fitted: the estimator becomes unfitted instead.
-            self.__dict__.pop("net_", None)
-            raise
+        with self._unfitted_on_failure(), torch.random.fork_rng(devices=fork_devices):
+            torch.default_generator.manual_seed(seed)
+            if device.type == "cuda":
+                torch.cuda.manual_seed(seed)
+            if continue_training:
+                net.partial_fit(X_train, y_train)
+            else:
+                net.fit(X_train, y_train)
         net.module_.eval()
 
         self.net_ = net
@@ -281,6 +276,19 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         self.n_iter_ = len(self.loss_curve_)
         self._warn_if_not_converged(net, len(new_epochs), max_epochs)
         return self
+
+    @contextmanager
+    def _unfitted_on_failure(self):
+        """Any exception inside leaves the estimator unfitted, then propagates.
+
+        A failed fit must not leave a half-updated model that looks fitted
+        (e.g. a new network with the previous fit's statistics).
+        """
+        try:
+            yield
+        except BaseException:
+            self.__dict__.pop("net_", None)
+            raise
 
     def _scaling_sample(self, X, rng):
         """Rows to fit the scaling on: all, or a random subsample for quantiles.

@@ -221,12 +221,22 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
             The fitted estimator.
         """
         X = self._validate_X(X, reset=not (self.warm_start and hasattr(self, "net_")))
-        self._fit_autoencoder(X)
+        with self._unfitted_on_failure():
+            self._fit_autoencoder(X)
+            scores = self._fit_score_statistics(X)
+        if self.contamination == "auto":
+            q1, q3 = np.percentile(scores, [25, 75])
+            self.offset_ = -float(q3 + _TUKEY_K * (q3 - q1))
+        else:
+            self.offset_ = float(np.percentile(-scores, 100.0 * self.contamination))
+        return self
+
+    def _fit_score_statistics(self, X):
+        """Set the units of the score from the training data; return its scores."""
         mean_errors = self._mean_feature_errors(X)
         if not np.all(np.isfinite(mean_errors)):
             # The trimmed loss can train past rows whose error overflows
             # float32; scores built on them would be NaN.
-            del self.net_  # a failed fit leaves the estimator unfitted
             raise ValueError(
                 "The reconstruction errors of the training data overflow float32: "
                 "after scaling, some values of X are too large for the network. "
@@ -242,13 +252,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         )
         components = self._score_components(X, units=np.ones(2))
         self.score_unit_ = _floored(np.median(components, axis=0))
-        scores = components @ (1 / self.score_unit_)
-        if self.contamination == "auto":
-            q1, q3 = np.percentile(scores, [25, 75])
-            self.offset_ = -float(q3 + _TUKEY_K * (q3 - q1))
-        else:
-            self.offset_ = float(np.percentile(-scores, 100.0 * self.contamination))
-        return self
+        return components @ (1 / self.score_unit_)
 
     def score_samples(self, X):
         """Negated outlier score: reconstruction part plus code part.

@@ -198,3 +198,19 @@ def test_errors_beyond_float32_fail_clearly_and_leave_it_unfitted():
     with pytest.raises(ValueError, match="overflow float32"):
         det.fit(X)
     assert not hasattr(det, "net_")
+
+
+def test_a_refit_failing_after_training_leaves_it_unfitted(planted, monkeypatch):
+    # The statistics computed after training belong to the new network: a
+    # refit that fails while computing them must not keep the new network
+    # with the previous fit's statistics.
+    X, _ = planted
+    det = AEOutlierDetector(**FAST).fit(X)
+
+    def interrupted(X):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(det, "_mean_feature_errors", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        det.fit(X)
+    assert not hasattr(det, "net_")
