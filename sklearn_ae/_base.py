@@ -1,4 +1,9 @@
-"""What all autoencoder estimators share: parameters, the skorch net, batching."""
+"""What all autoencoder estimators share: parameters, validation, the training call.
+
+The other parts of a fitted autoencoder live beside this module, one job
+each: ``_scaling`` (feature scaling), ``_network`` (the skorch net),
+``_inference`` (bounded-memory inference) and ``_state`` (persistence).
+"""
 
 import warnings
 from abc import ABCMeta
@@ -11,28 +16,19 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import RobustScaler, StandardScaler
-from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
-from torch import nn
 
-from ._batching import TensorBatchIterator
-from ._callbacks import NonFiniteLossGuard
-from .nn import ACTIVATIONS, MLPAutoencoder
-
-_SCALERS = {"standard": StandardScaler, "robust": RobustScaler}
-
-# Robust scaling estimates its quantiles on at most this many random rows.
-_QUANTILE_SUBSAMPLE = 20_000
-
-# Rows per inference batch are chosen so that one batch holds about this many
-# activations: memory stays bounded whatever the number of rows in X.
-_INFERENCE_BATCH_ELEMENTS = 2**20
+from ._inference import InferenceMixin
+from ._network import build_net, default_criterion
+from ._scaling import SCALERS, fit_scaler
+from ._state import NetworkStateMixin
+from .nn import ACTIVATIONS, ARCHITECTURES, get_architecture
+from .nn._image import check_image_shape
+from .nn._registry import bypasses_code, module_arguments, needs_image_shape
 
 
 def _non_numeric_columns(X):
@@ -48,25 +44,29 @@ def _non_numeric_columns(X):
     return bad
 
 
-class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
+class BaseAutoencoder(NetworkStateMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class for the autoencoder estimators.
 
     It validates parameters and data, scales the features, builds and trains
-    a ``skorch.NeuralNet`` (stored as ``net_``) around a torch autoencoder,
-    and runs the fitted network over large inputs in bounded-memory batches.
-    Subclasses add their own job (transform, outlier scores, denoising).
+    a ``skorch.NeuralNet`` (stored as ``net_``) around the torch module named
+    by ``architecture``, and runs the fitted network over large inputs in
+    bounded-memory batches. Subclasses add their own job (transform,
+    outlier scores, denoising).
 
     Warning: this class should not be used directly. Use derived classes.
     """
 
     _parameter_constraints: dict = {
+        "architecture": [StrOptions(set(ARCHITECTURES)), type],
+        "image_shape": ["array-like", None],
+        "architecture_params": [dict, None],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left"), None],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "scaling": [StrOptions(set(_SCALERS)), None],
+        "scaling": [StrOptions(set(SCALERS)), None],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
@@ -80,16 +80,28 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         "net_params": [dict, None],
     }
 
+    # max_iter="auto": about this many rows seen in training, within these
+    # epochs (see _max_epochs).
+    _auto_row_budget = 300_000
+    _auto_epoch_range = (1, 200)
+
+    # What the job does with the network's code, for the error raised when
+    # an architecture bypasses it (None: the job does not need a code).
+    _code_job = None
+
     def __init__(
         self,
         *,
+        architecture="mlp",
+        image_shape=None,
+        architecture_params=None,
         n_components=None,
-        hidden_layer_sizes=(128,),
+        hidden_layer_sizes=None,
         activation="relu",
         dropout=0.0,
         scaling="standard",
         batch_size="auto",
-        max_iter=200,
+        max_iter="auto",
         learning_rate_init=1e-3,
         alpha=0.0,
         early_stopping=False,
@@ -102,6 +114,9 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         device="cpu",
         net_params=None,
     ):
+        self.architecture = architecture
+        self.image_shape = image_shape
+        self.architecture_params = architecture_params
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -125,9 +140,24 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
     # Validation
     # ------------------------------------------------------------------
     def _validate_X(self, X, *, reset):
-        """Check X before any torch code sees it; keep float32/float64 as is."""
+        """Check X before any torch code sees it; keep float32/float64 as is.
+
+        A 4-D array ``(n_samples, C, H, W)`` is flattened to one image per
+        row. With ``reset``, ``image_shape_`` is set: ``image_shape``, else
+        the shape of 4-D images, else None (a table).
+        """
+        images_shape = None
+        if getattr(X, "ndim", None) == 4 and not hasattr(X, "columns"):
+            X = np.asarray(X)
+            images_shape = X.shape[1:]
+            expected = self.image_shape if reset else self.image_shape_
+            if expected is not None and tuple(expected) != images_shape:
+                raise ValueError(
+                    f"X holds images of shape {images_shape}, but image_shape is {tuple(expected)}."
+                )
+            X = X.reshape(X.shape[0], -1)
         try:
-            return validate_data(
+            X = validate_data(
                 self,
                 X,
                 reset=reset,
@@ -143,10 +173,35 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
                     "OneHotEncoder in a ColumnTransformer) or drop them."
                 ) from exc
             raise
+        if reset:
+            shape = self.image_shape if self.image_shape is not None else images_shape
+            self.image_shape_ = None if shape is None else check_image_shape(shape, X.shape[1])
+        return X
 
-    def _check_hidden_layer_sizes(self):
+    def _module_class(self):
+        """The architecture's module class, checked against the job and the data."""
+        module_class = get_architecture(self.architecture)
+        name = self.architecture if isinstance(self.architecture, str) else module_class.__name__
+        if self._code_job is not None and bypasses_code(module_class):
+            raise ValueError(
+                f"{type(self).__name__} cannot use architecture={name!r}: its skip "
+                f"connections carry the input around the code, so {self._code_job}. "
+                "Use architecture='conv' (or 'mlp') here; a U-Net belongs in AEDenoiser."
+            )
+        if needs_image_shape(module_class) and self.image_shape_ is None:
+            raise ValueError(
+                f"architecture={name!r} works on images: pass image_shape=(channels, "
+                "height, width), with one flattened image per row of X, or a 4-D X."
+            )
+        return module_class
+
+    def _hidden_layer_sizes(self, module_class):
         sizes = self.hidden_layer_sizes
+        if sizes is None:
+            return tuple(getattr(module_class, "default_hidden_layer_sizes", (128,)))
         sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+        if not sizes and module_class is not ARCHITECTURES["mlp"]:
+            raise ValueError(f"{module_class.__name__} needs at least one hidden_layer_sizes.")
         if not all(isinstance(s, Integral) and s > 0 for s in sizes):
             raise ValueError(
                 f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}."
@@ -185,21 +240,29 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         corruption : callable or None
             Applied to each (scaled) training input batch, e.g. noise.
         """
-        hidden_layer_sizes = self._check_hidden_layer_sizes()
         device = self._check_device()
         rng = check_random_state(self.random_state)
         continue_training = self.warm_start and hasattr(self, "net_")
 
         if not continue_training:
-            self.scaler_ = _SCALERS[self.scaling]() if self.scaling else None
-            if self.scaler_ is not None:
-                self.scaler_.fit(self._scaling_sample(X, rng))
+            module_class = self._module_class()
+            hidden_layer_sizes = self._hidden_layer_sizes(module_class)
+            self.scaler_ = fit_scaler(self.scaling, X, self.image_shape_, rng)
             n_features = X.shape[1]
             self.n_components_ = (
                 self.n_components
                 if self.n_components is not None
                 else self._default_n_components(n_features)
             )
+            shared = {
+                "n_features": n_features,
+                "n_components": self.n_components_,
+                "hidden_layer_sizes": hidden_layer_sizes,
+                "activation": self.activation,
+                "dropout": self.dropout,
+                "image_shape": self.image_shape_,
+            }
+            module_args = module_arguments(module_class, shared, self.architecture_params)
         X_t = self._scaled_tensor(X, device)
         y_t = X_t if target is None else self._scaled_tensor(target, device)
         self.batch_size_ = min(256, X.shape[0]) if self.batch_size == "auto" else self.batch_size
@@ -244,8 +307,8 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             net.iterator_train__corruption = corruption
             net.iterator_valid__corruption = corruption
         else:
-            net = self._build_net(
-                X.shape[1], hidden_layer_sizes, device, valid_split, corruption, max_epochs
+            net = build_net(
+                self, module_class, module_args, device, valid_split, corruption, max_epochs
             )
         n_epochs_before = len(net.history) if continue_training else 0
 
@@ -290,73 +353,22 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             self.__dict__.pop("net_", None)
             raise
 
-    def _scaling_sample(self, X, rng):
-        """Rows to fit the scaling on: all, or a random subsample for quantiles.
-
-        Quantiles cost far more than means; like ``QuantileTransformer``
-        (``subsample=10_000``), robust scaling estimates them on at most
-        ``_QUANTILE_SUBSAMPLE`` random rows, which changes them by about 1 %
-        of a standard deviation and keeps fitting large tables cheap.
-        """
-        return _row_sample(X, rng) if self.scaling == "robust" else X
-
     def _max_epochs(self, n_samples):
-        """Epochs to train for: ``max_iter`` (subclasses may derive it)."""
-        return self.max_iter
+        """Epochs to train for: ``max_iter``, or for "auto" a budget of rows.
+
+        "auto" trains for about ``_auto_row_budget`` rows in all
+        (``ceil(budget / n_samples)`` epochs, within ``_auto_epoch_range``):
+        small data get many epochs, large data few, and fit time stays
+        bounded. Training still stops earlier when the loss stops improving.
+        """
+        if self.max_iter != "auto":
+            return self.max_iter
+        low, high = self._auto_epoch_range
+        return int(np.clip(np.ceil(self._auto_row_budget / n_samples), low, high))
 
     def _criterion_params(self):
         """The skorch ``criterion`` parameters: the training loss."""
-        return {"criterion": nn.MSELoss}
-
-    def _build_net(
-        self, n_features, hidden_layer_sizes, device, valid_split, corruption, max_epochs
-    ):
-        callbacks = [
-            ("non_finite_loss", NonFiniteLossGuard(self.learning_rate_init)),
-            (
-                "stopper",
-                EarlyStopping(
-                    monitor="valid_loss" if self.early_stopping else "train_loss",
-                    patience=self.n_iter_no_change,
-                    threshold=self.tol,
-                    threshold_mode="abs",
-                    load_best=self.early_stopping,
-                    sink=print if self.verbose else _silent,
-                ),
-            ),
-        ]
-        params = {
-            "module": MLPAutoencoder,
-            "module__n_features": n_features,
-            "module__hidden_layer_sizes": hidden_layer_sizes,
-            "module__n_components": self.n_components_,
-            "module__activation": self.activation,
-            "module__dropout": self.dropout,
-            **self._criterion_params(),
-            "optimizer": torch.optim.Adam,
-            "lr": self.learning_rate_init,
-            "optimizer__weight_decay": self.alpha,
-            "max_epochs": max_epochs,
-            "batch_size": self.batch_size_,
-            "iterator_train": TensorBatchIterator,
-            "iterator_train__shuffle": True,
-            "iterator_train__corruption": corruption,
-            "iterator_valid": TensorBatchIterator,
-            "iterator_valid__corruption": corruption,
-            "train_split": valid_split,
-            "predict_nonlinearity": None,
-            "verbose": self.verbose,
-            "device": device,
-        }
-        user_params = dict(self.net_params or {})
-        user_callbacks = list(user_params.pop("callbacks", None) or [])
-        if "optimizer" not in user_params:
-            # Fused Adam does one kernel per step instead of a loop over
-            # parameter tensors: markedly cheaper for small networks.
-            params["optimizer__fused"] = True
-        params.update(user_params)
-        params["callbacks"] = callbacks + user_callbacks
-        return NeuralNet(**params)
+        return default_criterion()
 
     def _warn_if_not_converged(self, net, n_epochs, max_epochs):
         stopper = dict(net.callbacks_)["stopper"]
@@ -380,155 +392,6 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 stacklevel=3,
             )
 
-    # ------------------------------------------------------------------
-    # Inference in bounded-memory batches
-    # ------------------------------------------------------------------
-    def _scaling(self):
-        """``(center, scale)`` of the fitted feature scaling, as float32 arrays."""
-        n_features = self.n_features_in_
-        center, scale = np.zeros(n_features), np.ones(n_features)
-        if isinstance(self.scaler_, StandardScaler):
-            center, scale = self.scaler_.mean_, self.scaler_.scale_
-        elif isinstance(self.scaler_, RobustScaler):
-            center, scale = self.scaler_.center_, self.scaler_.scale_
-        # A spread below float32's smallest normal number is no spread for a
-        # float32 network (1 / scale would overflow): treat it as constant.
-        scale = np.where(scale < np.finfo(np.float32).tiny, 1.0, scale)
-        return center.astype(np.float32), scale.astype(np.float32)
-
-    def _scaling_tensors(self, device):
-        return (torch.from_numpy(v).to(device) for v in self._scaling())
-
-    def _scaled_tensor(self, X, device):
-        """X as a scaled float32 tensor on ``device``, for training."""
-        center, scale = self._scaling()
-        return torch.from_numpy((np.asarray(X, dtype=np.float32) - center) / scale).to(device)
-
-    def _inference_rows(self):
-        """Rows per inference batch: about ``_INFERENCE_BATCH_ELEMENTS`` values.
-
-        A multiple of 64 that depends only on the fitted network's widest
-        layer, so it is the same for every call on a fitted model.
-        """
-        widest = max(max(p.shape) for p in self.net_.module_.parameters())
-        return int(np.clip(_INFERENCE_BATCH_ELEMENTS // widest // 64, 1, 256)) * 64
-
-    def _run_module(self, method, X, *, scale_input=True):
-        """Yield ``(rows, X_batch, output)`` for ``method`` of the module over X.
-
-        ``X_batch`` is the float32 batch fed to the network (scaled if
-        ``scale_input``) and ``output`` the method's result, both tensors on
-        the net's device with the batch's padded number of rows: slice them
-        with ``[: rows.stop - rows.start]`` only after computing on them.
-
-        Memory is bounded by the batch size, not by ``len(X)``. Every batch
-        is padded to the same number of rows, because float32 matrix products
-        give results that depend on the number of rows in the product: with
-        one fixed shape, each row's result is bit-identical however X is split.
-        """
-        module = self.net_.module_
-        module.eval()
-        forward = getattr(module, method)
-        device = torch.device(self.net_.device)
-        scale_input = scale_input and self.scaler_ is not None
-        batch_rows = self._inference_rows()
-        padded = torch.zeros((batch_rows, X.shape[1]), dtype=torch.float32)
-        padded_array = padded.numpy()  # shares memory: numpy copies (and casts) rows in
-        if scale_input:
-            center, scale = self._scaling_tensors(device)
-            shift, inverse_scale = -center / scale, 1 / scale
-            scaled = torch.empty_like(padded, device=device)
-        X_float32 = None
-        if X.dtype == np.float32 and X.flags.c_contiguous:
-            with warnings.catch_warnings():
-                # Read-only arrays (memmaps) are fine: inference never writes.
-                warnings.simplefilter("ignore", UserWarning)
-                X_float32 = torch.from_numpy(X)
-        with torch.inference_mode():
-            for rows in gen_batches(X.shape[0], batch_rows):
-                if X_float32 is not None and rows.stop - rows.start == batch_rows:
-                    X_batch = X_float32[rows]  # a full batch: no copy needed
-                else:
-                    padded_array[: rows.stop - rows.start] = X[rows]
-                    X_batch = padded
-                X_batch = X_batch.to(device)
-                if scale_input:
-                    # (x - center) / scale in one pass, into a reused buffer.
-                    X_batch = torch.addcmul(shift, X_batch, inverse_scale, out=scaled)
-                yield rows, X_batch, forward(X_batch)
-
-    def _collect(self, method, X, n_columns, dtype, result, *, scale_input=True):
-        """Fill an (n_samples, n_columns) array with ``result(X_batch, output)``."""
-        out = np.empty((X.shape[0], n_columns) if n_columns else X.shape[0], dtype=dtype)
-        for rows, X_batch, output in self._run_module(method, X, scale_input=scale_input):
-            n_rows = rows.stop - rows.start
-            out[rows] = result(X_batch, output)[:n_rows].cpu().numpy()
-        return out
-
-    def _encode(self, X):
-        """Codes z for X, shape (n_samples, n_components_), dtype of X."""
-        return self._collect("encode", X, self.n_components_, X.dtype, lambda _, z: z)
-
-    def _unscaled(self, output):
-        center, scale = self._scaling_tensors(output.device)
-        return output * scale + center
-
-    def _decode(self, Z, dtype):
-        """Decoder output for codes Z, in the original feature units."""
-        return self._collect(
-            "decode",
-            Z,
-            self.n_features_in_,
-            dtype,
-            lambda _, out: self._unscaled(out),
-            scale_input=False,
-        )
-
-    def _reconstruct(self, X):
-        """Network output for X, in the original feature units, dtype of X."""
-        return self._collect(
-            "forward", X, self.n_features_in_, X.dtype, lambda _, out: self._unscaled(out)
-        )
-
-    def _squared_errors(self, X, *, per_feature=False, feature_weights=None):
-        """Squared reconstruction errors in the scaled feature space.
-
-        Computed batch by batch in float32 like the network (relative
-        precision about 1e-7), returned as float64.
-
-        Returns an array of shape (n_samples, n_features) if ``per_feature``
-        (each feature's error multiplied by ``feature_weights``, if given),
-        else the mean over features, shape (n_samples,): memory stays bounded
-        by the output, never (n_samples, n_features) unless asked for.
-        """
-        if not per_feature:
-            return self._collect(
-                "forward",
-                X,
-                None,
-                np.float64,
-                lambda X_batch, out: (out - X_batch).square_().mean(dim=1),
-            )
-        weights = None if feature_weights is None else self._net_tensor(feature_weights)
-
-        def squared(X_batch, out):
-            errors = (out - X_batch).square_()
-            return errors if weights is None else errors.mul_(weights)
-
-        return self._collect("forward", X, X.shape[1], np.float64, squared)
-
-    def _net_tensor(self, values):
-        """``values`` as a float32 tensor on the fitted network's device."""
-        return torch.as_tensor(values, dtype=torch.float32, device=torch.device(self.net_.device))
-
-    def _mean_feature_errors(self, X):
-        """Mean squared reconstruction error of each feature over X, in batches."""
-        total = torch.zeros(X.shape[1], dtype=torch.float64)
-        for rows, X_batch, output in self._run_module("forward", X):
-            errors = ((output - X_batch)[: rows.stop - rows.start] ** 2).sum(dim=0)
-            total += errors.double().cpu()
-        return (total / X.shape[0]).numpy()
-
     def _check_fitted_X(self, X):
         check_is_fitted(self)
         return self._validate_X(X, reset=False)
@@ -536,75 +399,8 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
     def __sklearn_is_fitted__(self):
         return hasattr(self, "net_")
 
-    # ------------------------------------------------------------------
-    # Persistence: no pickled torch objects inside the estimator's state
-    # ------------------------------------------------------------------
-    def __getstate__(self):
-        """State with the network as plain arrays, for pickle and skops.
-
-        skorch pickles its module with Python's pickle; here the network is
-        kept as its constructor arguments and weights (numpy arrays), so that
-        ``skops.io`` can load a fitted estimator without running pickle code.
-        The skorch training history and optimizer state are not kept.
-        """
-        state = dict(super().__getstate__())  # a copy: the live estimator keeps net_
-        net = state.pop("net_", None)
-        if net is not None:
-            state["_network"] = {
-                "module_params": net.get_params_for("module"),
-                "weights": {
-                    name: tensor.detach().cpu().numpy()
-                    for name, tensor in net.module_.state_dict().items()
-                },
-                "device": str(net.device),
-            }
-        return state
-
-    def __setstate__(self, state):
-        network = state.pop("_network", None)
-        super().__setstate__(state)
-        if network is not None:
-            self.net_ = self._rebuild_net(network)
-
-    def _rebuild_net(self, network):
-        device = torch.device(network["device"])
-        if device.type == "cuda" and not torch.cuda.is_available():
-            warnings.warn(
-                f"{type(self).__name__} was saved on {device} but CUDA is not "
-                "available: it runs on the CPU.",
-                UserWarning,
-                stacklevel=3,
-            )
-            device = torch.device("cpu")
-        module_params = network["module_params"]
-        net = self._build_net(
-            module_params["n_features"],
-            tuple(module_params["hidden_layer_sizes"]),
-            device,
-            valid_split=None,
-            corruption=None,
-            max_epochs=1,
-        )
-        with torch.random.fork_rng(devices=[]):  # initialize() draws random weights
-            net.initialize()
-        weights = {name: torch.from_numpy(value) for name, value in network["weights"].items()}
-        net.module_.load_state_dict(weights)
-        net.module_.eval()
-        return net
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         tags.target_tags.required = False
         return tags
-
-
-def _row_sample(X, rng):
-    """At most ``_QUANTILE_SUBSAMPLE`` random rows of X, in their order."""
-    if X.shape[0] <= _QUANTILE_SUBSAMPLE:
-        return X
-    return X[np.sort(rng.choice(X.shape[0], _QUANTILE_SUBSAMPLE, replace=False))]
-
-
-def _silent(*args, **kwargs):
-    """A sink that prints nothing (picklable, unlike a lambda)."""

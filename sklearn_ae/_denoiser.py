@@ -33,6 +33,7 @@ class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
         Ignored when ``y`` is given to ``fit``.
     noise_level : float, default=0.2
         Standard deviation (gaussian) or masking probability (masking).
+    %(architecture_parameters)s
     n_components : int or None, default=None
         Size of the code z. None uses ``n_features``: the corruption already
         keeps the network from learning the identity, so no bottleneck is
@@ -41,10 +42,13 @@ class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
         denoised rows was 3.54 with a code of 64 and 3.97 with 32 (one
         hidden layer of 128, 100 epochs); a ``(64, 32)`` network with a code
         of 8 made it worse than the noise (7.80).
-    hidden_layer_sizes : array-like of int, default=(128,)
-        Widths of the encoder's hidden layers; the decoder mirrors them.
-        One wide layer denoised digits better than two tapering ones
-        (held-out error 3.2 vs 3.4 for noise of error 4.7, 200 epochs).
+    hidden_layer_sizes : array-like of int or None, default=None
+        Widths of the encoder's stages (layer units for "mlp", channels per
+        stage for "conv" and "unet"); the decoder mirrors them. None uses the
+        architecture's default: ``(128,)`` for "mlp", ``(32, 64)`` for
+        "conv", ``(32, 64, 128)`` for "unet". For "mlp", one wide layer
+        denoised digits better than two tapering ones (held-out error 3.2
+        vs 3.4 for noise of error 4.7, 200 epochs).
     %(shared_parameters)s
     Attributes
     ----------
@@ -78,13 +82,16 @@ class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
         *,
         noise="gaussian",
         noise_level=0.2,
+        architecture="mlp",
+        image_shape=None,
+        architecture_params=None,
         n_components=None,
-        hidden_layer_sizes=(128,),
+        hidden_layer_sizes=None,
         activation="relu",
         dropout=0.0,
         scaling="standard",
         batch_size="auto",
-        max_iter=200,
+        max_iter="auto",
         learning_rate_init=1e-3,
         alpha=0.0,
         early_stopping=False,
@@ -98,6 +105,9 @@ class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
         net_params=None,
     ):
         super().__init__(
+            architecture=architecture,
+            image_shape=image_shape,
+            architecture_params=architecture_params,
             n_components=n_components,
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,

@@ -2,6 +2,24 @@
 
 import re
 
+_ARCHITECTURE_PARAMETERS = """\
+    architecture : {"mlp", "conv"%(unet_option)s} or nn.Module class, default="mlp"
+        The network: "mlp" (fully connected, for tables), "conv" (strided
+        convolutions, a linear code and a mirrored upsampling decoder, for
+        images)%(unet_text)s. A user's ``torch.nn.Module``
+        class that follows the module protocol of :mod:`sklearn_ae.nn`
+        (``encode``, ``decode``, ``forward``) is accepted too.
+    image_shape : tuple of int (channels, height, width) or None, default=None
+        Shape of the image held by each row (flattened in C, H, W order).
+        Needed by the image architectures, and allowed with "mlp". With it,
+        features are scaled per channel, pooled over all pixels, not per
+        pixel. A 4-D X of shape ``(n_samples, C, H, W)`` sets it too.
+    architecture_params : dict or None, default=None
+        The network's own settings, e.g. ``{"kernel_size": 5}`` for
+        "conv"%(unet_params)s; a key the network does not take raises an
+        error that lists those it does.
+"""
+
 _SHARED_PARAMETERS = """\
     activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", \
 "gelu"}, default="relu"
@@ -18,8 +36,12 @@ _SHARED_PARAMETERS = """\
         equally whatever its units. None feeds the raw values to the network.
     batch_size : int or "auto", default="auto"
         Mini-batch size; "auto" uses ``min(256, n_samples)``.
-    max_iter : int, default=200
-        Maximum number of epochs.
+    max_iter : int or "auto", default="auto"
+        Maximum number of epochs. "auto" is a training budget of about
+        %(row_budget)s rows seen (``ceil(%(row_budget_int)s / n_samples)``
+        epochs, between %(epoch_low)s and %(epoch_high)s): small data sets
+        get many epochs, large ones few, so fit time stays bounded and no
+        ``ConvergenceWarning`` is raised when the budget is spent.
     learning_rate_init : float, default=1e-3
         Learning rate of the Adam optimizer.
     alpha : float, default=0.0
@@ -57,6 +79,8 @@ _SHARED_PARAMETERS = """\
 _SHARED_ATTRIBUTES = """\
     net_ : skorch.NeuralNet
         The trained network; ``net_.module_`` is the torch autoencoder.
+    image_shape_ : tuple of int or None
+        ``(C, H, W)`` of the images in the rows of X, or None for a table.
     n_components_ : int
         Size of the code.
     scaler_ : StandardScaler, RobustScaler or None
@@ -82,20 +106,45 @@ _SHARED_ATTRIBUTES = """\
 def fill_shared_parameters(scaling_default, documented_here=()):
     """Class decorator: put the shared parameter docs into the docstring.
 
-    The class docstring marks the places with ``%(shared_parameters)s`` and
-    ``%(shared_attributes)s``, so that the text every estimator shares is
-    written once. Parameters named in ``documented_here`` are left out of the
-    shared text because the class documents them itself.
+    The class docstring marks the places with ``%(architecture_parameters)s``,
+    ``%(shared_parameters)s`` and ``%(shared_attributes)s``, so that the text
+    every estimator shares is written once. Parameters named in
+    ``documented_here`` are left out of the shared text because the class
+    documents them itself.
     """
 
     def decorate(cls):
-        parameters = _SHARED_PARAMETERS.replace("%(scaling_default)s", scaling_default)
+        low, high = cls._auto_epoch_range
+        unet = cls._code_job is None
+        values = {
+            "scaling_default": scaling_default,
+            "row_budget": f"{cls._auto_row_budget:,}",
+            "row_budget_int": f"{cls._auto_row_budget:_}",
+            "epoch_low": str(low),
+            "epoch_high": str(high),
+            "unet_option": ', "unet"' if unet else "",
+            "unet_text": (
+                ' or "unet" (a U-Net: convolutions with skip connections at every '
+                "scale, for images)"
+                if unet
+                else " (a U-Net's skip connections bypass the code, so it is refused "
+                "here: it belongs in AEDenoiser)"
+            ),
+            "unet_params": ' and ``{"residual": False}`` for "unet"' if unet else "",
+        }
+        parameters = _SHARED_PARAMETERS
         for name in documented_here:
             parameters = re.sub(rf"^    {name} :.*?(?=^    \w)", "", parameters, flags=re.M | re.S)
-        doc = re.sub(r"^ *%\(shared_parameters\)s\n", lambda _: parameters, cls.__doc__, flags=re.M)
-        cls.__doc__ = re.sub(
-            r"^ *%\(shared_attributes\)s\n", lambda _: _SHARED_ATTRIBUTES, doc, flags=re.M
-        )
+        doc = cls.__doc__
+        for marker, text in [
+            ("architecture_parameters", _ARCHITECTURE_PARAMETERS),
+            ("shared_parameters", parameters),
+            ("shared_attributes", _SHARED_ATTRIBUTES),
+        ]:
+            for key, value in values.items():
+                text = text.replace(f"%({key})s", value)
+            doc = re.sub(rf"^ *%\({marker}\)s\n", lambda _, text=text: text, doc, flags=re.M)
+        cls.__doc__ = doc
         return cls
 
     return decorate

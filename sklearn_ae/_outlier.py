@@ -1,6 +1,6 @@
 """Outlier detection from the reconstruction error of an autoencoder."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import torch
@@ -8,8 +8,9 @@ from sklearn.base import OutlierMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseAutoencoder, _row_sample
+from ._base import BaseAutoencoder
 from ._docs import fill_shared_parameters
+from ._scaling import row_sample
 from .nn import TrimmedMSELoss
 
 # Tukey's fence: a point is an outlier beyond Q3 + 1.5 IQR.
@@ -24,10 +25,6 @@ _NEGLIGIBLE = 1e-15
 
 # n_components=None: a code as wide as the data, up to this size.
 _MAX_AUTO_COMPONENTS = 64
-
-# max_iter="auto": about this many rows seen in training, 1 to 100 epochs.
-_EPOCH_ROW_BUDGET = 50_000
-_AUTO_MAX_EPOCHS = 100
 
 
 @fill_shared_parameters(
@@ -90,13 +87,16 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         :class:`~sklearn_ae.nn.TrimmedMSELoss`). It need not match the
         share of outliers: on ODDS, 0.1 / 0.2 / 0.3 gave mean ROC-AUC 0.841 /
         0.844 / 0.842 and no trimming 0.840. 0 trains on plain squared error.
+    %(architecture_parameters)s
     n_components : int or None, default=None
         Size of the code z. None uses ``min(64, n_features)``: a code as
         wide as the data, regularised by dropout rather than by a narrow
         bottleneck. On ODDS codes of 16, 64 and ``n_features`` scored alike
         (0.838-0.840).
-    hidden_layer_sizes : array-like of int, default=(128,)
-        Widths of the encoder's hidden layers; the decoder mirrors them.
+    hidden_layer_sizes : array-like of int or None, default=None
+        Widths of the encoder's stages (layer units for "mlp", channels per
+        stage for "conv"); the decoder mirrors them. None uses the
+        architecture's default: ``(128,)`` for "mlp", ``(32, 64)`` for "conv".
     dropout : float, default=0.2
         Dropout probability after each hidden activation (training only).
         It keeps the wide network from copying its input, the outliers in
@@ -147,6 +147,14 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     (1, 30)
     """
 
+    # max_iter="auto": about 50,000 rows seen in training, 1 to 100 epochs.
+    _auto_row_budget = 50_000
+    _auto_epoch_range = (1, 100)
+    _code_job = (
+        "it reconstructs any input, outliers included, and its reconstruction "
+        "error would flag nothing"
+    )
+
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
         "contamination": [
@@ -154,7 +162,6 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
             Interval(Real, 0, 0.5, closed="right"),
         ],
         "trim_fraction": [Interval(Real, 0, 0.5, closed="both")],
-        "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -162,8 +169,11 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         *,
         contamination="auto",
         trim_fraction=0.2,
+        architecture="mlp",
+        image_shape=None,
+        architecture_params=None,
         n_components=None,
-        hidden_layer_sizes=(128,),
+        hidden_layer_sizes=None,
         activation="relu",
         dropout=0.2,
         scaling="robust",
@@ -182,6 +192,9 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         net_params=None,
     ):
         super().__init__(
+            architecture=architecture,
+            image_shape=image_shape,
+            architecture_params=architecture_params,
             n_components=n_components,
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
@@ -245,7 +258,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         self.feature_error_scale_ = _floored(mean_errors)
         # Robust statistics of the code, on at most 20,000 random rows.
         rng = check_random_state(self.random_state)
-        codes = self._encode(_row_sample(X, rng)).astype(np.float64)
+        codes = self._encode(row_sample(X, rng)).astype(np.float64)
         self.code_center_ = np.median(codes, axis=0)
         self.code_scale_ = _floored(
             _MAD_TO_STD * np.median(np.abs(codes - self.code_center_), axis=0)
@@ -377,11 +390,6 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     @staticmethod
     def _default_n_components(n_features):
         return min(_MAX_AUTO_COMPONENTS, n_features)
-
-    def _max_epochs(self, n_samples):
-        if self.max_iter != "auto":
-            return self.max_iter
-        return int(np.clip(np.ceil(_EPOCH_ROW_BUDGET / n_samples), 1, _AUTO_MAX_EPOCHS))
 
     def _criterion_params(self):
         return {"criterion": TrimmedMSELoss, "criterion__trim_fraction": self.trim_fraction}

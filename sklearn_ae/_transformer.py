@@ -22,18 +22,21 @@ class AETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoe
 
     Parameters
     ----------
+    %(architecture_parameters)s
     n_components : int or None, default=None
         Size of the code z. None picks ``round(sqrt(n_features))``, at least
         2 and at most ``n_features``: narrow enough that the network has to
         learn the structure of the data rather than copy its input.
-    hidden_layer_sizes : array-like of int, default=(128,)
-        Widths of the encoder's hidden layers; the decoder mirrors them, so
-        ``(64, 32)`` with ``n_components=8`` on ``d`` features gives
-        ``d-64-32-8-32-64-d``. One layer of 128 gave the lowest or near
-        lowest held-out reconstruction error on four data sets bundled with
-        scikit-learn, at less fit time than ``(64, 32)`` or ``(128, 64)``
-        (``benchmarks/results/architecture.md``); no hidden layer (a linear
-        autoencoder) was worst everywhere.
+    hidden_layer_sizes : array-like of int or None, default=None
+        Widths of the encoder's stages; the decoder mirrors them. For "mlp"
+        they are layer widths, so ``(64, 32)`` with ``n_components=8`` on
+        ``d`` features gives ``d-64-32-8-32-64-d``; for "conv" the channels
+        of each down-sampling stage. None uses the architecture's default:
+        ``(128,)`` for "mlp", ``(32, 64)`` for "conv". For "mlp", one layer
+        of 128 gave the lowest or near lowest held-out reconstruction error
+        on four data sets bundled with scikit-learn, at less fit time than
+        ``(64, 32)`` or ``(128, 64)`` (``benchmarks/results/architecture.md``);
+        no hidden layer (a linear autoencoder) was worst everywhere.
     %(shared_parameters)s
     Attributes
     ----------
@@ -54,6 +57,8 @@ class AETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoe
     >>> ae.get_feature_names_out()[:2]
     array(['aetransformer0', 'aetransformer1'], dtype=object)
     """
+
+    _code_job = "transform would return no summary of the data"
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

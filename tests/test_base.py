@@ -12,7 +12,7 @@ from conftest import FAST
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-import sklearn_ae._base
+import sklearn_ae._inference
 from sklearn_ae import AEDenoiser, AEOutlierDetector, AETransformer
 from sklearn_ae._callbacks import EpochProgressBar
 from sklearn_ae.exceptions import TrainingDivergedError
@@ -220,7 +220,7 @@ def test_global_random_state_is_left_alone(Estimator, X_small):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_results_do_not_depend_on_how_X_is_split(Estimator, dtype, monkeypatch):
-    monkeypatch.setattr(sklearn_ae._base, "_INFERENCE_BATCH_ELEMENTS", 4096)
+    monkeypatch.setattr(sklearn_ae._inference, "INFERENCE_BATCH_ELEMENTS", 4096)
     X = np.random.RandomState(1).normal(size=(3000, 4)).astype(dtype)
     est = Estimator(**FAST).fit(X)
     assert est._inference_rows() == 512  # several batches, the last one partial

@@ -93,9 +93,9 @@ def test_grid_search_with_a_scorer_on_labels(planted):
 
 
 def test_robust_scaling_uses_a_subsample_on_large_data(monkeypatch):
-    import sklearn_ae._base
+    import sklearn_ae._scaling
 
-    monkeypatch.setattr(sklearn_ae._base, "_QUANTILE_SUBSAMPLE", 50)
+    monkeypatch.setattr(sklearn_ae._scaling, "QUANTILE_SUBSAMPLE", 50)
     X = np.random.RandomState(0).lognormal(size=(400, 3))
     det = AEOutlierDetector(**FAST).fit(X)
     full_median = np.median(X, axis=0)

@@ -1,10 +1,25 @@
 """Torch modules behind the estimators.
 
 These modules know nothing of scikit-learn or skorch: they map tensors to
-tensors, so they can be reused in a plain torch loop.
+tensors, so they can be reused in a plain torch loop. Every network follows
+the same protocol (see :func:`get_architecture`); the estimators' parameter
+``architecture`` picks one by name from :data:`ARCHITECTURES`.
 """
 
+from ._conv import ConvAutoencoder
+from ._image import ImageRows
 from ._losses import TrimmedMSELoss
 from ._mlp import ACTIVATIONS, MLPAutoencoder
+from ._registry import ARCHITECTURES, get_architecture
+from ._unet import UNet
 
-__all__ = ["ACTIVATIONS", "MLPAutoencoder", "TrimmedMSELoss"]
+__all__ = [
+    "ACTIVATIONS",
+    "ARCHITECTURES",
+    "ConvAutoencoder",
+    "ImageRows",
+    "MLPAutoencoder",
+    "TrimmedMSELoss",
+    "UNet",
+    "get_architecture",
+]

@@ -59,6 +59,9 @@ class MLPAutoencoder(nn.Module):
     torch.Size([3, 5])
     """
 
+    #: The estimators' default when their ``hidden_layer_sizes`` is None.
+    default_hidden_layer_sizes = (128,)
+
     def __init__(
         self,
         n_features,

@@ -1,0 +1,166 @@
+"""Running a fitted network over large inputs in bounded-memory batches."""
+
+import warnings
+
+import numpy as np
+import torch
+from sklearn.utils import gen_batches
+
+from ._scaling import scaling_arrays
+
+# Rows per inference batch are chosen so that one batch holds about this many
+# activations: memory stays bounded whatever the number of rows in X.
+INFERENCE_BATCH_ELEMENTS = 2**20
+
+
+class InferenceMixin:
+    """Batched, bounded-memory, batch-invariant inference for every architecture.
+
+    Every architecture maps rows to rows (and codes), so one loop serves
+    them all. Needs the fitted ``net_``, ``scaler_``, ``n_features_in_``,
+    ``n_components_`` and ``image_shape_``.
+    """
+
+    def _scaling(self):
+        """``(center, scale)`` of the fitted scaling per feature, as float32 arrays."""
+        return scaling_arrays(self.scaler_, self.n_features_in_, self.image_shape_)
+
+    def _scaling_tensors(self, device):
+        return (torch.from_numpy(v).to(device) for v in self._scaling())
+
+    def _scaled_tensor(self, X, device):
+        """X as a scaled float32 tensor on ``device``, for training."""
+        center, scale = self._scaling()
+        return torch.from_numpy((np.asarray(X, dtype=np.float32) - center) / scale).to(device)
+
+    def _net_tensor(self, values):
+        """``values`` as a float32 tensor on the fitted network's device."""
+        return torch.as_tensor(values, dtype=torch.float32, device=torch.device(self.net_.device))
+
+    def _inference_rows(self):
+        """Rows per inference batch: about ``INFERENCE_BATCH_ELEMENTS`` values.
+
+        A multiple of 64 that depends only on the fitted network, so it is
+        the same for every call on a fitted model. The values per row are
+        the widest layer's, or for images the widest stage's feature map
+        (taken at full resolution, an upper bound).
+        """
+        module = self.net_.module_
+        per_row = max(max(p.shape) for p in module.parameters())
+        if self.image_shape_ is not None:
+            widest_stage = max(p.shape[0] for p in module.parameters())
+            _, height, width = self.image_shape_
+            per_row = max(per_row, 2 * widest_stage * height * width)
+        return int(np.clip(INFERENCE_BATCH_ELEMENTS // per_row // 64, 1, 256)) * 64
+
+    def _run_module(self, method, X, *, scale_input=True):
+        """Yield ``(rows, X_batch, output)`` for ``method`` of the module over X.
+
+        ``X_batch`` is the float32 batch fed to the network (scaled if
+        ``scale_input``) and ``output`` the method's result, both tensors on
+        the net's device with the batch's padded number of rows: slice them
+        with ``[: rows.stop - rows.start]`` only after computing on them.
+
+        Memory is bounded by the batch size, not by ``len(X)``. Every batch
+        is padded to the same number of rows, because float32 matrix products
+        give results that depend on the number of rows in the product: with
+        one fixed shape, each row's result is bit-identical however X is split.
+        """
+        module = self.net_.module_
+        module.eval()
+        forward = getattr(module, method)
+        device = torch.device(self.net_.device)
+        scale_input = scale_input and self.scaler_ is not None
+        batch_rows = self._inference_rows()
+        padded = torch.zeros((batch_rows, X.shape[1]), dtype=torch.float32)
+        padded_array = padded.numpy()  # shares memory: numpy copies (and casts) rows in
+        if scale_input:
+            center, scale = self._scaling_tensors(device)
+            shift, inverse_scale = -center / scale, 1 / scale
+            scaled = torch.empty_like(padded, device=device)
+        X_float32 = None
+        if X.dtype == np.float32 and X.flags.c_contiguous:
+            with warnings.catch_warnings():
+                # Read-only arrays (memmaps) are fine: inference never writes.
+                warnings.simplefilter("ignore", UserWarning)
+                X_float32 = torch.from_numpy(X)
+        with torch.inference_mode():
+            for rows in gen_batches(X.shape[0], batch_rows):
+                if X_float32 is not None and rows.stop - rows.start == batch_rows:
+                    X_batch = X_float32[rows]  # a full batch: no copy needed
+                else:
+                    padded_array[: rows.stop - rows.start] = X[rows]
+                    X_batch = padded
+                X_batch = X_batch.to(device)
+                if scale_input:
+                    # (x - center) / scale in one pass, into a reused buffer.
+                    X_batch = torch.addcmul(shift, X_batch, inverse_scale, out=scaled)
+                yield rows, X_batch, forward(X_batch)
+
+    def _collect(self, method, X, n_columns, dtype, result, *, scale_input=True):
+        """Fill an (n_samples, n_columns) array with ``result(X_batch, output)``."""
+        out = np.empty((X.shape[0], n_columns) if n_columns else X.shape[0], dtype=dtype)
+        for rows, X_batch, output in self._run_module(method, X, scale_input=scale_input):
+            n_rows = rows.stop - rows.start
+            out[rows] = result(X_batch, output)[:n_rows].cpu().numpy()
+        return out
+
+    def _encode(self, X):
+        """Codes z for X, shape (n_samples, n_components_), dtype of X."""
+        return self._collect("encode", X, self.n_components_, X.dtype, lambda _, z: z)
+
+    def _unscaled(self, output):
+        center, scale = self._scaling_tensors(output.device)
+        return output * scale + center
+
+    def _decode(self, Z, dtype):
+        """Decoder output for codes Z, in the original feature units."""
+        return self._collect(
+            "decode",
+            Z,
+            self.n_features_in_,
+            dtype,
+            lambda _, out: self._unscaled(out),
+            scale_input=False,
+        )
+
+    def _reconstruct(self, X):
+        """Network output for X, in the original feature units, dtype of X."""
+        return self._collect(
+            "forward", X, self.n_features_in_, X.dtype, lambda _, out: self._unscaled(out)
+        )
+
+    def _squared_errors(self, X, *, per_feature=False, feature_weights=None):
+        """Squared reconstruction errors in the scaled feature space.
+
+        Computed batch by batch in float32 like the network (relative
+        precision about 1e-7), returned as float64.
+
+        Returns an array of shape (n_samples, n_features) if ``per_feature``
+        (each feature's error multiplied by ``feature_weights``, if given),
+        else the mean over features, shape (n_samples,): memory stays bounded
+        by the output, never (n_samples, n_features) unless asked for.
+        """
+        if not per_feature:
+            return self._collect(
+                "forward",
+                X,
+                None,
+                np.float64,
+                lambda X_batch, out: (out - X_batch).square_().mean(dim=1),
+            )
+        weights = None if feature_weights is None else self._net_tensor(feature_weights)
+
+        def squared(X_batch, out):
+            errors = (out - X_batch).square_()
+            return errors if weights is None else errors.mul_(weights)
+
+        return self._collect("forward", X, X.shape[1], np.float64, squared)
+
+    def _mean_feature_errors(self, X):
+        """Mean squared reconstruction error of each feature over X, in batches."""
+        total = torch.zeros(X.shape[1], dtype=torch.float64)
+        for rows, X_batch, output in self._run_module("forward", X):
+            errors = ((output - X_batch)[: rows.stop - rows.start] ** 2).sum(dim=0)
+            total += errors.double().cpu()
+        return (total / X.shape[0]).numpy()

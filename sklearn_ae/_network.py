@@ -1,0 +1,71 @@
+"""Building the skorch net that trains an estimator's torch module."""
+
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping
+from torch import nn
+
+from ._batching import TensorBatchIterator
+from ._callbacks import NonFiniteLossGuard
+
+
+def build_net(estimator, module_class, module_arguments, device, valid_split, corruption, epochs):
+    """A ``skorch.NeuralNet`` for ``module_class`` with the estimator's settings.
+
+    Training reads batches through :class:`TensorBatchIterator` (slices of
+    one pre-made tensor), uses fused Adam unless ``net_params`` names another
+    optimizer, stops on a NaN/inf loss (:class:`NonFiniteLossGuard`) and
+    when the monitored loss stops improving (skorch's ``EarlyStopping``).
+    ``estimator.net_params`` are applied last; their callbacks are added.
+    """
+    callbacks = [
+        ("non_finite_loss", NonFiniteLossGuard(estimator.learning_rate_init)),
+        (
+            "stopper",
+            EarlyStopping(
+                monitor="valid_loss" if estimator.early_stopping else "train_loss",
+                patience=estimator.n_iter_no_change,
+                threshold=estimator.tol,
+                threshold_mode="abs",
+                load_best=estimator.early_stopping,
+                sink=print if estimator.verbose else _silent,
+            ),
+        ),
+    ]
+    params = {
+        "module": module_class,
+        **{f"module__{name}": value for name, value in module_arguments.items()},
+        **estimator._criterion_params(),
+        "optimizer": torch.optim.Adam,
+        "lr": estimator.learning_rate_init,
+        "optimizer__weight_decay": estimator.alpha,
+        "max_epochs": epochs,
+        "batch_size": estimator.batch_size_,
+        "iterator_train": TensorBatchIterator,
+        "iterator_train__shuffle": True,
+        "iterator_train__corruption": corruption,
+        "iterator_valid": TensorBatchIterator,
+        "iterator_valid__corruption": corruption,
+        "train_split": valid_split,
+        "predict_nonlinearity": None,
+        "verbose": estimator.verbose,
+        "device": device,
+    }
+    user_params = dict(estimator.net_params or {})
+    user_callbacks = list(user_params.pop("callbacks", None) or [])
+    if "optimizer" not in user_params:
+        # Fused Adam does one kernel per step instead of a loop over
+        # parameter tensors: markedly cheaper for small networks.
+        params["optimizer__fused"] = True
+    params.update(user_params)
+    params["callbacks"] = callbacks + user_callbacks
+    return NeuralNet(**params)
+
+
+def default_criterion():
+    """The skorch ``criterion`` parameters of a plain autoencoder."""
+    return {"criterion": nn.MSELoss}
+
+
+def _silent(*args, **kwargs):
+    """A sink that prints nothing (picklable, unlike a lambda)."""

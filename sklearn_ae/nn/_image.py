@@ -1,0 +1,135 @@
+"""Shared pieces of the image networks: shapes, padding, convolution stages."""
+
+from numbers import Integral
+
+import torch.nn.functional as F
+from torch import nn
+
+from ._mlp import ACTIVATIONS
+
+
+def check_image_shape(image_shape, n_features):
+    """``image_shape`` as a tuple ``(C, H, W)`` of positive ints matching ``n_features``.
+
+    Raises
+    ------
+    ValueError
+        If the shape is not three positive integers, or if ``C * H * W`` is
+        not ``n_features``.
+    """
+    shape = tuple(image_shape) if not isinstance(image_shape, str) else (image_shape,)
+    if len(shape) != 3 or not all(isinstance(s, Integral) and s > 0 for s in shape):
+        raise ValueError(
+            f"image_shape must be three positive integers (channels, height, width), "
+            f"got {image_shape!r}."
+        )
+    shape = tuple(int(s) for s in shape)
+    channels, height, width = shape
+    if channels * height * width != n_features:
+        raise ValueError(
+            f"image_shape={shape} describes {channels * height * width} values per "
+            f"image, but X has {n_features} features per row."
+        )
+    return shape
+
+
+class ImageRows(nn.Module):
+    """Turn flat rows into padded images and back.
+
+    Each stage of an image network halves the height and width, so they
+    must divide by ``multiple`` (2 to the number of stages). Images of any
+    other size are padded on the bottom and right by repeating the edge
+    pixels, and the network's output is cropped back to the original size:
+    8x8 images with three stages, 28x28 or 5x1 images all work.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(C, H, W)`` of one image.
+    multiple : int
+        Padded height and width are multiples of this.
+    """
+
+    def __init__(self, image_shape, multiple):
+        super().__init__()
+        self.image_shape = tuple(image_shape)
+        channels, height, width = self.image_shape
+        self.padded_shape = (
+            channels,
+            -(-height // multiple) * multiple,
+            -(-width // multiple) * multiple,
+        )
+        self.padding = (0, self.padded_shape[2] - width, 0, self.padded_shape[1] - height)
+
+    def to_images(self, x):
+        """Rows (n, C*H*W) to padded images (n, C, H', W')."""
+        images = x.reshape(x.shape[0], *self.image_shape)
+        if any(self.padding):
+            # Replicate padding needs a 3-D or 4-D input and works for any size.
+            images = F.pad(images, self.padding, mode="replicate")
+        return images
+
+    def to_rows(self, images):
+        """Padded images back to rows, cropping the padding away."""
+        _, height, width = self.image_shape
+        return images[:, :, :height, :width].reshape(images.shape[0], -1)
+
+
+def conv_block(n_in, n_out, kernel_size, activation, dropout, *, stride=1, n_convs=1):
+    """``n_convs`` convolutions, each followed by the activation (and dropout)."""
+    layers = []
+    for i in range(n_convs):
+        layers.append(
+            nn.Conv2d(
+                n_in if i == 0 else n_out,
+                n_out,
+                kernel_size,
+                stride=stride if i == 0 else 1,
+                padding=kernel_size // 2,
+            )
+        )
+        layers.append(ACTIVATIONS[activation]())
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+    return nn.Sequential(*layers)
+
+
+def upsample_block(n_in, n_out, kernel_size, activation, dropout, *, last=False):
+    """Double height and width (nearest neighbour), then one convolution.
+
+    Nearest upsampling followed by a convolution avoids the checkerboard
+    artefacts of transposed convolutions (Odena et al., 2016).
+    """
+    layers = [
+        nn.Upsample(scale_factor=2, mode="nearest"),
+        nn.Conv2d(n_in, n_out, kernel_size, padding=kernel_size // 2),
+    ]
+    if not last:
+        layers.append(ACTIVATIONS[activation]())
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+    return nn.Sequential(*layers)
+
+
+def check_kernel_size(kernel_size, owner):
+    """Odd, positive kernel sizes keep the image size at stride 1."""
+    if not isinstance(kernel_size, Integral) or kernel_size < 1 or kernel_size % 2 == 0:
+        raise ValueError(
+            f"{owner}: architecture_params['kernel_size'] must be an odd positive "
+            f"integer, got {kernel_size!r}."
+        )
+    return int(kernel_size)
+
+
+class LazyTrainMode:
+    """Mixin: ``train(mode)`` is a no-op when the mode does not change.
+
+    skorch calls ``train()`` before every batch, and torch's version walks
+    all submodules each time: a measurable share of an epoch for small
+    networks.
+    """
+
+    def train(self, mode=True):
+        if mode == self.training and all(m.training == mode for m in self.modules()):
+            return self
+        return super().train(mode)

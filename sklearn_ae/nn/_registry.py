@@ -1,0 +1,141 @@
+"""Architecture names, the module protocol, and how a module is built.
+
+Every network follows one small protocol, so that each estimator can train
+any of them:
+
+- the constructor takes ``n_features`` and any of the shared arguments
+  ``n_components``, ``hidden_layer_sizes``, ``activation``, ``dropout`` and
+  ``image_shape`` it needs (the estimator passes only those its signature
+  names), plus its own keyword arguments, given by the estimator's
+  ``architecture_params``;
+- ``encode(x) -> z`` maps rows ``(n, n_features)`` to codes
+  ``(n, n_components)``, ``decode(z)`` maps codes back to rows, and
+  ``forward(x)`` reconstructs rows;
+- a network whose output does not pass through its code (a U-Net's skip
+  connections go around it) sets the class attribute ``bypasses_code =
+  True`` and needs only ``forward``;
+- ``default_hidden_layer_sizes`` (optional class attribute) is used when the
+  estimator's ``hidden_layer_sizes`` is None.
+"""
+
+import inspect
+
+from torch import nn
+
+from ._conv import ConvAutoencoder
+from ._mlp import MLPAutoencoder
+from ._unet import UNet
+
+#: Names accepted by the estimators' ``architecture`` parameter.
+ARCHITECTURES = {
+    "mlp": MLPAutoencoder,
+    "conv": ConvAutoencoder,
+    "unet": UNet,
+}
+
+#: Arguments the estimators set from their own parameters.
+SHARED_ARGUMENTS = (
+    "n_features",
+    "n_components",
+    "hidden_layer_sizes",
+    "activation",
+    "dropout",
+    "image_shape",
+)
+
+
+def get_architecture(architecture):
+    """The module class for an architecture name or a user's class.
+
+    Parameters
+    ----------
+    architecture : str or type
+        A key of :data:`ARCHITECTURES`, or a subclass of
+        :class:`torch.nn.Module` that follows the module protocol.
+
+    Returns
+    -------
+    module_class : type
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+    TypeError
+        For a class that is not an ``nn.Module`` or lacks ``encode`` /
+        ``decode`` (unless it sets ``bypasses_code = True``).
+
+    Examples
+    --------
+    >>> from sklearn_ae.nn import get_architecture
+    >>> get_architecture("conv").__name__
+    'ConvAutoencoder'
+    """
+    if isinstance(architecture, str):
+        try:
+            return ARCHITECTURES[architecture]
+        except KeyError:
+            raise ValueError(
+                f"Unknown architecture {architecture!r}; use one of "
+                f"{sorted(ARCHITECTURES)} or an nn.Module class."
+            ) from None
+    if not (isinstance(architecture, type) and issubclass(architecture, nn.Module)):
+        raise TypeError(
+            f"architecture must be one of {sorted(ARCHITECTURES)} or a subclass of "
+            f"torch.nn.Module, got {architecture!r}."
+        )
+    if not bypasses_code(architecture):
+        missing = [m for m in ("encode", "decode") if not callable(getattr(architecture, m, None))]
+        if missing:
+            raise TypeError(
+                f"{architecture.__name__} lacks {' and '.join(missing)}: an architecture "
+                "module must define encode(x) -> z and decode(z) -> x_hat (or set the "
+                "class attribute bypasses_code = True if its output does not pass "
+                "through a code, like a U-Net's)."
+            )
+    return architecture
+
+
+def bypasses_code(module_class):
+    """Whether the network's output goes around its code (no encode / decode)."""
+    return bool(getattr(module_class, "bypasses_code", False))
+
+
+def needs_image_shape(module_class):
+    """Whether the module's constructor requires ``image_shape``."""
+    parameter = inspect.signature(module_class).parameters.get("image_shape")
+    return parameter is not None and parameter.default is inspect.Parameter.empty
+
+
+def module_arguments(module_class, shared, architecture_params):
+    """Constructor arguments for ``module_class``.
+
+    ``shared`` holds the estimator's values of :data:`SHARED_ARGUMENTS`;
+    those the constructor does not name are left out. ``architecture_params``
+    are the module's own arguments; a key the constructor does not take, or
+    one of the shared arguments, is refused with a message listing what the
+    module accepts.
+    """
+    parameters = inspect.signature(module_class).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    own = sorted(
+        name
+        for name, p in parameters.items()
+        if name not in SHARED_ARGUMENTS
+        and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    )
+    params = dict(architecture_params or {})
+    clashing = sorted(set(params) & set(SHARED_ARGUMENTS))
+    if clashing:
+        raise ValueError(
+            f"architecture_params may not set {clashing}: they are parameters of the "
+            "estimator itself."
+        )
+    unknown = sorted(set(params) - set(own))
+    if unknown and not takes_any:
+        raise ValueError(
+            f"architecture_params {unknown} are not parameters of "
+            f"{module_class.__name__}; it accepts {own or 'none'}."
+        )
+    arguments = {k: v for k, v in shared.items() if k in parameters or takes_any}
+    return {**arguments, **params}
