@@ -30,6 +30,9 @@ from .nn import ACTIVATIONS, ARCHITECTURES, get_architecture
 from .nn._image import check_image_shape
 from .nn._registry import bypasses_code, module_arguments, needs_image_shape
 
+# early_stopping="auto" holds out a validation set once it has this many rows.
+_MIN_VALIDATION_ROWS = 100
+
 
 def _non_numeric_columns(X):
     """Names of the DataFrame columns that cannot be read as numbers."""
@@ -69,7 +72,7 @@ class BaseAutoencoder(NetworkStateMixin, InferenceMixin, BaseEstimator, metaclas
         "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -80,9 +83,10 @@ class BaseAutoencoder(NetworkStateMixin, InferenceMixin, BaseEstimator, metaclas
         "net_params": [dict, None],
     }
 
-    # max_iter="auto": about this many rows seen in training, within these
-    # epochs (see _max_epochs).
-    _auto_row_budget = 300_000
+    # max_iter="auto": about this many optimizer steps (or, if set, rows seen)
+    # in training, within these epochs (see _max_epochs).
+    _auto_step_budget = 5_000
+    _auto_row_budget = None
     _auto_epoch_range = (1, 200)
 
     # What the job does with the network's code, for the error raised when
@@ -104,7 +108,7 @@ class BaseAutoencoder(NetworkStateMixin, InferenceMixin, BaseEstimator, metaclas
         max_iter="auto",
         learning_rate_init=1e-3,
         alpha=0.0,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
@@ -265,10 +269,15 @@ class BaseAutoencoder(NetworkStateMixin, InferenceMixin, BaseEstimator, metaclas
             module_args = module_arguments(module_class, shared, self.architecture_params)
         X_t = self._scaled_tensor(X, device)
         y_t = X_t if target is None else self._scaled_tensor(target, device)
-        self.batch_size_ = min(256, X.shape[0]) if self.batch_size == "auto" else self.batch_size
+        if self.batch_size == "auto":
+            self.batch_size_ = min(self._auto_batch_size(), X.shape[0])
+        else:
+            self.batch_size_ = self.batch_size
 
+        if not continue_training:
+            self.early_stopping_ = self._resolve_early_stopping(X.shape[0])
         valid_split = None
-        if self.early_stopping:
+        if self.early_stopping_:
             n_samples = X.shape[0]
             n_valid = n_samples * self.validation_fraction
             if n_valid < 1 or n_samples - n_valid < 1:
@@ -333,12 +342,22 @@ class BaseAutoencoder(NetworkStateMixin, InferenceMixin, BaseEstimator, metaclas
         previous = (self.validation_loss_curve_ or []) if continue_training else []
         self.validation_loss_curve_ = (
             previous + [epoch["valid_loss"] for epoch in new_epochs]
-            if self.early_stopping
+            if self.early_stopping_
             else None
         )
         self.n_iter_ = len(self.loss_curve_)
         self._warn_if_not_converged(net, len(new_epochs), max_epochs)
         return self
+
+    def _resolve_early_stopping(self, n_samples):
+        """``early_stopping`` as a bool: "auto" holds out data once it is enough.
+
+        A validation loss over fewer than ``_MIN_VALIDATION_ROWS`` rows is
+        too noisy to stop on, and small data are better spent on training.
+        """
+        if self.early_stopping != "auto":
+            return bool(self.early_stopping)
+        return n_samples * self.validation_fraction >= _MIN_VALIDATION_ROWS
 
     @contextmanager
     def _unfitted_on_failure(self):
@@ -354,17 +373,33 @@ class BaseAutoencoder(NetworkStateMixin, InferenceMixin, BaseEstimator, metaclas
             raise
 
     def _max_epochs(self, n_samples):
-        """Epochs to train for: ``max_iter``, or for "auto" a budget of rows.
+        """Epochs to train for: ``max_iter``, or for "auto" a training budget.
 
-        "auto" trains for about ``_auto_row_budget`` rows in all
-        (``ceil(budget / n_samples)`` epochs, within ``_auto_epoch_range``):
-        small data get many epochs, large data few, and fit time stays
-        bounded. Training still stops earlier when the loss stops improving.
+        "auto" trains for about ``_auto_step_budget`` mini-batches (or
+        ``_auto_row_budget`` rows) in all, within ``_auto_epoch_range``
+        epochs: small data get many epochs, large data few, and fit time
+        stays bounded. Training still stops earlier when the loss stops
+        improving.
         """
         if self.max_iter != "auto":
             return self.max_iter
+        budget = self._auto_row_budget or self._auto_step_budget * self.batch_size_
         low, high = self._auto_epoch_range
-        return int(np.clip(np.ceil(self._auto_row_budget / n_samples), low, high))
+        return int(np.clip(np.ceil(budget / n_samples), low, high))
+
+    def _auto_batch_size(self):
+        """256 rows, or the network's own default (32 for image networks).
+
+        On CPU an image network costs about the same per image whatever the
+        batch size, and learns more per image in small batches: a U-Net
+        trained on photographs for the same time reached 26.7, 28.6 and
+        28.9 dB with batches of 256, 64 and 32 (``bench_photos.py``).
+        """
+        if hasattr(self, "net_"):
+            module_class = type(self.net_.module_)
+        else:
+            module_class = get_architecture(self.architecture)
+        return int(getattr(module_class, "default_batch_size", 256))
 
     def _criterion_params(self):
         """The skorch ``criterion`` parameters: the training loss."""

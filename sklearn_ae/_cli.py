@@ -67,10 +67,13 @@ def _build_parser():
     model.add_argument("--max-iter", type=int, help="maximum epochs (default: the estimator's)")
     model.add_argument("--batch-size", type=int, help="mini-batch size (default: min(256, n))")
     model.add_argument(
-        "--learning-rate-init", type=float, default=1e-3, help="Adam learning rate (default: 1e-3)"
+        "--learning-rate-init", type=float, help="Adam learning rate (default: the estimator's)"
     )
     model.add_argument(
-        "--early-stopping", action="store_true", help="stop on a held-out 10%% of the rows"
+        "--early-stopping",
+        action="store_true",
+        default=None,
+        help="stop on a held-out 10%% of the rows (default: the estimator's)",
     )
     model.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
     model.add_argument("--device", default="cpu", help="torch device, e.g. cuda (default: cpu)")
@@ -116,7 +119,7 @@ def _build_parser():
         "--noise", choices=["gaussian", "masking"], default="gaussian", help="(default: gaussian)"
     )
     denoise.add_argument(
-        "--noise-level", type=float, default=0.2, help="noise std or mask rate (default: 0.2)"
+        "--noise-level", type=float, help="noise std or mask rate (default: the estimator's)"
     )
     return parser
 
@@ -139,21 +142,21 @@ def _estimator(args):
     params = {
         "n_components": args.n_components,
         "batch_size": args.batch_size or "auto",
-        "learning_rate_init": args.learning_rate_init,
-        "early_stopping": args.early_stopping,
         "random_state": args.random_state,
         "device": args.device,
         "net_params": {"callbacks": [EpochProgressBar(disable=True if args.quiet else None)]},
     }
     # Options left out keep the estimator's own defaults.
-    for name in ("hidden_layer_sizes", "max_iter"):
+    for name in ("hidden_layer_sizes", "max_iter", "learning_rate_init", "early_stopping"):
         if getattr(args, name) is not None:
             params[name] = getattr(args, name)
     if args.command == "detect":
         return AEOutlierDetector(contamination=args.contamination, **params)
     if args.command == "reduce":
         return AETransformer(**params)
-    return AEDenoiser(noise=args.noise, noise_level=args.noise_level, **params)
+    if args.noise_level is not None:
+        params["noise_level"] = args.noise_level
+    return AEDenoiser(noise=args.noise, **params)
 
 
 def _report_detection(detector, X, result, labels, top, log):

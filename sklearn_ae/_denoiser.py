@@ -29,10 +29,24 @@ class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
         Corruption used by ``fit(X)``: "gaussian" adds normal noise of
         standard deviation ``noise_level``; "masking" sets each value to the
         feature's centre with probability ``noise_level``. Both act in the
-        scaled space, so ``noise_level`` is relative to each feature's spread.
-        Ignored when ``y`` is given to ``fit``.
-    noise_level : float, default=0.2
+        scaled space, so ``noise_level`` is relative to each feature's
+        spread, or for images (``image_shape`` given) to the spread of the
+        pixels of each channel: with the default standard scaling, gaussian
+        noise of ``sigma`` pixel units is ``noise_level = sigma /
+        X.std()`` for a one-channel image. Ignored when ``y`` is given to
+        ``fit``.
+    noise_level : float, default=1.0
         Standard deviation (gaussian) or masking probability (masking).
+        Strong noise, as large as the data's spread, suits the common case
+        where X itself is noisy and no clean version exists: the network
+        then learns the structure shared by the samples, not their noise
+        (compare Noisier2Noise, Moran et al., 2020). In scikit-learn's
+        kernel PCA denoising setting (digits in [0, 1] with noise of std
+        0.25, trained on 1,000 noisy images only,
+        ``benchmarks/bench_digits.py``) the test error was 0.050, 0.038,
+        0.028 and 0.031 for levels 0.2, 0.5, 1.0 and 1.5 ("mlp", no
+        ``image_shape``). When X is clean, a level close to the noise
+        expected at ``transform`` time is the better choice.
     %(architecture_parameters)s
     n_components : int or None, default=None
         Size of the code z. None uses ``n_features``: the corruption already
@@ -46,7 +60,7 @@ class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
         Widths of the encoder's stages (layer units for "mlp", channels per
         stage for "conv" and "unet"); the decoder mirrors them. None uses the
         architecture's default: ``(128,)`` for "mlp", ``(32, 64)`` for
-        "conv", ``(32, 64, 128)`` for "unet". For "mlp", one wide layer
+        "conv", ``(16, 32, 64)`` for "unet". For "mlp", one wide layer
         denoised digits better than two tapering ones (held-out error 3.2
         vs 3.4 for noise of error 4.7, 200 epochs).
     %(shared_parameters)s
@@ -81,7 +95,7 @@ class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
         self,
         *,
         noise="gaussian",
-        noise_level=0.2,
+        noise_level=1.0,
         architecture="mlp",
         image_shape=None,
         architecture_params=None,

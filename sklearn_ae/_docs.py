@@ -35,23 +35,28 @@ _SHARED_PARAMETERS = """\
         scores are measured in the scaled space, so every feature counts
         equally whatever its units. None feeds the raw values to the network.
     batch_size : int or "auto", default="auto"
-        Mini-batch size; "auto" uses ``min(256, n_samples)``.
+        Mini-batch size; "auto" uses ``min(256, n_samples)``, and 32 for
+        "conv" and "unet" (image networks learn more per image in small
+        batches, at the same cost per image on a CPU).
     max_iter : int or "auto", default="auto"
         Maximum number of epochs. "auto" is a training budget of about
-        %(row_budget)s rows seen (``ceil(%(row_budget_int)s / n_samples)``
-        epochs, between %(epoch_low)s and %(epoch_high)s): small data sets
-        get many epochs, large ones few, so fit time stays bounded and no
+        %(budget)s (``ceil(%(budget_formula)s / n_samples)`` epochs, between
+        %(epoch_low)s and %(epoch_high)s): small data sets get many epochs,
+        large ones few, so fit time stays bounded, and no
         ``ConvergenceWarning`` is raised when the budget is spent.
     learning_rate_init : float, default=1e-3
         Learning rate of the Adam optimizer.
     alpha : float, default=0.0
         L2 penalty (Adam's ``weight_decay``).
-    early_stopping : bool, default=False
+    early_stopping : bool or "auto", default=%(early_stopping_default)s
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved by ``tol`` for ``n_iter_no_change`` epochs;
         the best weights are then restored. When False, training stops when
         the training loss stops improving in the same way, as in
-        :class:`~sklearn.neural_network.MLPRegressor`.
+        :class:`~sklearn.neural_network.MLPRegressor`. "auto" holds out data
+        when the validation set gets at least 100 rows (``n_samples *
+        validation_fraction >= 100``), so small data sets are spent on
+        training.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -89,8 +94,10 @@ _SHARED_ATTRIBUTES = """\
         Training loss per epoch: the mean squared error in the scaled space
         (for :class:`AEOutlierDetector`, over the samples its trimmed loss
         keeps).
+    early_stopping_ : bool
+        Whether a validation set was held out (``early_stopping`` resolved).
     validation_loss_curve_ : list of float or None
-        Validation loss per epoch when ``early_stopping=True``.
+        Validation loss per epoch when ``early_stopping_`` is True.
     n_iter_ : int
         Number of epochs run.
     batch_size_ : int
@@ -118,8 +125,21 @@ def fill_shared_parameters(scaling_default, documented_here=()):
         unet = cls._code_job is None
         values = {
             "scaling_default": scaling_default,
-            "row_budget": f"{cls._auto_row_budget:,}",
-            "row_budget_int": f"{cls._auto_row_budget:_}",
+            "budget": (
+                f"{cls._auto_row_budget:,} rows seen"
+                if cls._auto_row_budget
+                else f"{cls._auto_step_budget:,} mini-batches"
+            ),
+            "budget_formula": (
+                f"{cls._auto_row_budget:_}"
+                if cls._auto_row_budget
+                else f"{cls._auto_step_budget:_} * batch_size_"
+            ),
+            "early_stopping_default": (
+                '"auto"'
+                if cls.__init__.__kwdefaults__["early_stopping"] == "auto"
+                else str(cls.__init__.__kwdefaults__["early_stopping"])
+            ),
             "epoch_low": str(low),
             "epoch_high": str(high),
             "unet_option": ', "unet"' if unet else "",

@@ -23,11 +23,11 @@ def build_net(estimator, module_class, module_arguments, device, valid_split, co
         (
             "stopper",
             EarlyStopping(
-                monitor="valid_loss" if estimator.early_stopping else "train_loss",
+                monitor="valid_loss" if estimator.early_stopping_ else "train_loss",
                 patience=estimator.n_iter_no_change,
                 threshold=estimator.tol,
                 threshold_mode="abs",
-                load_best=estimator.early_stopping,
+                load_best=estimator.early_stopping_,
                 sink=print if estimator.verbose else _silent,
             ),
         ),

@@ -148,6 +148,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     """
 
     # max_iter="auto": about 50,000 rows seen in training, 1 to 100 epochs.
+    _auto_step_budget = None
     _auto_row_budget = 50_000
     _auto_epoch_range = (1, 100)
     _code_job = (

@@ -57,6 +57,7 @@ class ConvAutoencoder(LazyTrainMode, nn.Module):
     """
 
     default_hidden_layer_sizes = (32, 64)
+    default_batch_size = 32
 
     def __init__(
         self,

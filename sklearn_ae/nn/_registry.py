@@ -14,8 +14,9 @@ any of them:
 - a network whose output does not pass through its code (a U-Net's skip
   connections go around it) sets the class attribute ``bypasses_code =
   True`` and needs only ``forward``;
-- ``default_hidden_layer_sizes`` (optional class attribute) is used when the
-  estimator's ``hidden_layer_sizes`` is None.
+- ``default_hidden_layer_sizes`` and ``default_batch_size`` (optional class
+  attributes) are used when the estimator's ``hidden_layer_sizes`` is None
+  and its ``batch_size`` is "auto".
 """
 
 import inspect

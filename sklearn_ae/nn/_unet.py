@@ -36,7 +36,7 @@ class UNet(LazyTrainMode, nn.Module):
         Values per row, ``C * H * W``.
     image_shape : tuple of int
         ``(C, H, W)`` of one image.
-    hidden_layer_sizes : tuple of int, default=(32, 64, 128)
+    hidden_layer_sizes : tuple of int, default=(16, 32, 64)
         Channels of each stage, from full resolution down; there are
         ``len(hidden_layer_sizes) - 1`` down-samplings.
     activation : str, default="relu"
@@ -58,13 +58,14 @@ class UNet(LazyTrainMode, nn.Module):
     """
 
     bypasses_code = True
-    default_hidden_layer_sizes = (32, 64, 128)
+    default_hidden_layer_sizes = (16, 32, 64)
+    default_batch_size = 32
 
     def __init__(
         self,
         n_features,
         image_shape,
-        hidden_layer_sizes=(32, 64, 128),
+        hidden_layer_sizes=(16, 32, 64),
         activation="relu",
         dropout=0.0,
         kernel_size=3,
