@@ -39,11 +39,14 @@ format: install
 bench: install
 	$(PY) -m pip install --quiet -e ".[benchmark]"
 	cd benchmarks && ../$(PY) bench_train.py
+	cd benchmarks && ../$(PY) bench_train.py --images
 	cd benchmarks && ../$(PY) bench_score.py
 	cd benchmarks && ../$(PY) bench_scaling.py
 	cd benchmarks && ../$(PY) bench_memory.py
 	cd benchmarks && ../$(PY) bench_outliers.py
 	cd benchmarks && ../$(PY) bench_outliers_holdout.py
+	cd benchmarks && ../$(PY) bench_digits.py
+	cd benchmarks && ../$(PY) bench_photos.py --figure
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

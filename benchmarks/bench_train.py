@@ -99,8 +99,8 @@ METHODS = {
 
 # Image networks: the same module trained by a plain loop and by the estimator.
 IMAGE_CASES = [
-    ("conv", (1, 28, 28), 4_000, AETransformer, {"n_components": 16}),
-    ("unet", (1, 32, 32), 2_000, AEDenoiser, {}),
+    ("conv", (1, 28, 28), 2_000, AETransformer, {"n_components": 16}),
+    ("unet", (1, 32, 32), 1_000, AEDenoiser, {}),
 ]
 IMAGE_BATCH = 32
 

@@ -105,3 +105,24 @@ def test_no_hidden_layers_is_a_linear_autoencoder(digits):
     ae = AETransformer(**{**FAST, "hidden_layer_sizes": ()}).fit(X)
     assert ae.transform(X).shape == (400, 8)
     assert ae.score(X) < 0
+
+
+def test_defaults_train_digits_without_a_warning():
+    # max_iter="auto" is a budget, not a limit the user must raise.
+    import warnings
+
+    from sklearn.datasets import load_digits
+
+    X, _ = load_digits(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = AETransformer(random_state=0).fit(X)
+    # 180 validation rows: early_stopping="auto" holds them out.
+    assert est.early_stopping_
+    assert len(est.validation_loss_curve_) == est.n_iter_ <= 200
+
+
+def test_early_stopping_auto_needs_100_validation_rows(X_small):
+    est = AETransformer(hidden_layer_sizes=(4,), max_iter=2).fit(X_small)
+    assert not est.early_stopping_
+    assert est.validation_loss_curve_ is None
