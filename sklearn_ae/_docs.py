@@ -10,7 +10,9 @@ _ARCHITECTURE_PARAMETERS = """\
         class that follows the module protocol of :mod:`sklearn_ae.nn`
         (``encode``, ``decode``, ``forward``) is accepted too.
     image_shape : tuple of int (channels, height, width) or None, default=None
-        Shape of the image held by each row (flattened in C, H, W order).
+        Shape of the image held by each row (flattened in C, H, W order);
+        one entry may be -1, inferred from the number of features as in
+        ``numpy.reshape``.
         Needed by the image architectures, and allowed with "mlp". With it,
         features are scaled per channel, pooled over all pixels, not per
         pixel. A 4-D X of shape ``(n_samples, C, H, W)`` sets it too.

@@ -6,7 +6,18 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_ae import AEDenoiser, AEOutlierDetector, AETransformer
 
-ESTIMATORS = [AETransformer(**FAST), AEOutlierDetector(**FAST), AEDenoiser(**FAST)]
+# Image networks on rows of any length: each row is one line of pixels
+# (image_shape=(1, 1, -1)), so every data set of the checks fits.
+LINE = {**FAST, "hidden_layer_sizes": (4,), "image_shape": (1, 1, -1)}
+ESTIMATORS = [
+    AETransformer(**FAST),
+    AEOutlierDetector(**FAST),
+    AEDenoiser(**FAST),
+    AETransformer(architecture="conv", **LINE),
+    AEOutlierDetector(architecture="conv", **LINE),
+    AEDenoiser(architecture="conv", **LINE),
+    AEDenoiser(architecture="unet", **LINE),
+]
 
 # Checks that cannot pass, with the reason, per estimator. None so far: the
 # estimators pass every check of scikit-learn 1.9 (the array API check is

@@ -49,7 +49,9 @@ def test_transform_image_matches_a_patchwise_denoiser():
 
 
 def test_transform_image_needs_an_image_estimator():
-    est = AETransformer(hidden_layer_sizes=(4,), max_iter=1).fit(np.random.rand(20, 4))
+    est = AETransformer(hidden_layer_sizes=(4,), max_iter=1).fit(
+        np.random.default_rng(0).uniform(size=(20, 4))
+    )
     with pytest.raises(ValueError, match="image_shape"):
         transform_image(est, np.zeros((8, 8)))
 
@@ -65,5 +67,5 @@ def test_transform_image_checks_channels():
 
 
 def test_bad_image_dimensions():
-    with pytest.raises(ValueError, match="2-D .* or 3-D"):
+    with pytest.raises(ValueError, match=r"2-D .* or 3-D"):
         extract_patches(np.zeros(5), 2, 1)

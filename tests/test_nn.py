@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -28,3 +29,68 @@ def test_gradient_flows_only_through_kept_samples():
     TrimmedMSELoss(0.25)(output, torch.zeros(4, 1)).backward()
     assert output.grad[2].item() == 0.0
     assert torch.all(output.grad[[0, 1, 3]] > 0)
+
+
+@pytest.mark.parametrize("shape", [(1, 5, 7), (1, 28, 28), (3, 5, 7), (1, 1, 1), (2, 1, 9)])
+@pytest.mark.parametrize("widths", [(4,), (4, 8, 16)])
+def test_image_modules_map_rows_to_rows(shape, widths):
+    from sklearn_ae.nn import ConvAutoencoder, UNet
+
+    n_features = int(np.prod(shape))
+    x = torch.randn(3, n_features)
+    conv = ConvAutoencoder(n_features, shape, widths, n_components=5)
+    assert conv.encode(x).shape == (3, 5)
+    assert conv(x).shape == x.shape
+    assert UNet(n_features, shape, widths)(x).shape == x.shape
+
+
+@pytest.mark.parametrize("shape", [(1, 5, 7), (3, 8, 8), (1, 1, 1)])
+def test_image_rows_round_trip(shape):
+    from sklearn_ae.nn import ImageRows
+
+    rows = ImageRows(shape, multiple=8)
+    x = torch.randn(4, int(np.prod(shape)))
+    images = rows.to_images(x)
+    assert images.shape[2] % 8 == 0
+    assert images.shape[3] % 8 == 0
+    torch.testing.assert_close(rows.to_rows(images), x)
+
+
+@pytest.mark.parametrize("kernel_size", [0, 2, 3.0])
+def test_bad_kernel_size(kernel_size):
+    from sklearn_ae.nn import ConvAutoencoder
+
+    with pytest.raises(ValueError, match="kernel_size"):
+        ConvAutoencoder(16, (1, 4, 4), (4,), kernel_size=kernel_size)
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [((1, 4), "three positive"), ((1, -4, 4), "three positive"), ((1, 4, 5), "20 values")],
+)
+def test_check_image_shape(shape, message):
+    from sklearn_ae.nn._image import check_image_shape
+
+    with pytest.raises(ValueError, match=message):
+        check_image_shape(shape, 16)
+
+
+def test_get_architecture():
+    from torch import nn
+
+    from sklearn_ae.nn import ConvAutoencoder, get_architecture
+
+    assert get_architecture("conv") is ConvAutoencoder
+    with pytest.raises(ValueError, match="Unknown architecture 'nope'"):
+        get_architecture("nope")
+    with pytest.raises(TypeError, match=r"subclass of torch\.nn\.Module"):
+        get_architecture(dict)
+
+    class Forward(nn.Module):
+        def forward(self, x):
+            return x
+
+    with pytest.raises(TypeError, match="lacks encode and decode"):
+        get_architecture(Forward)
+    Forward.bypasses_code = True
+    assert get_architecture(Forward) is Forward

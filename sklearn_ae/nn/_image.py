@@ -1,5 +1,6 @@
 """Shared pieces of the image networks: shapes, padding, convolution stages."""
 
+import math
 from numbers import Integral
 
 import torch.nn.functional as F
@@ -11,19 +12,37 @@ from ._mlp import ACTIVATIONS
 def check_image_shape(image_shape, n_features):
     """``image_shape`` as a tuple ``(C, H, W)`` of positive ints matching ``n_features``.
 
+    As in :func:`numpy.reshape`, one entry may be -1: it is inferred from
+    ``n_features`` (e.g. ``(1, 1, -1)``: each row is one line of pixels).
+
     Raises
     ------
     ValueError
-        If the shape is not three positive integers, or if ``C * H * W`` is
-        not ``n_features``.
+        If the shape is not three positive integers (one may be -1), or if
+        ``C * H * W`` is not ``n_features``.
+
+    Examples
+    --------
+    >>> from sklearn_ae.nn._image import check_image_shape
+    >>> check_image_shape((3, -1, 4), 36)
+    (3, 3, 4)
     """
     shape = tuple(image_shape) if not isinstance(image_shape, str) else (image_shape,)
-    if len(shape) != 3 or not all(isinstance(s, Integral) and s > 0 for s in shape):
+    valid = len(shape) == 3 and all(isinstance(s, Integral) and (s > 0 or s == -1) for s in shape)
+    if not valid or shape.count(-1) > 1:
         raise ValueError(
             f"image_shape must be three positive integers (channels, height, width), "
-            f"got {image_shape!r}."
+            f"one of which may be -1, got {image_shape!r}."
         )
     shape = tuple(int(s) for s in shape)
+    if -1 in shape:
+        known = -math.prod(shape)
+        if n_features % known:
+            raise ValueError(
+                f"image_shape={shape} cannot hold the {n_features} features of each row: "
+                f"{n_features} is not a multiple of {known}."
+            )
+        shape = tuple(n_features // known if s == -1 else s for s in shape)
     channels, height, width = shape
     if channels * height * width != n_features:
         raise ValueError(
