@@ -16,6 +16,7 @@ the trained model on the training data.
 
 import sys
 import warnings
+from functools import partial
 
 import numpy as np
 import torch
@@ -48,22 +49,26 @@ def train_mse(module, X):
         return float(torch.cat([((module(b) - b) ** 2).mean(1) for b in X_t.split(512)]).mean())
 
 
-def plain_loop(X, fused):
-    """The reference: randperm, slices of a pre-made tensor, Adam."""
+def plain_loop(X, fused, module=None, batch_size=BATCH):
+    """The reference: randperm, slices of a pre-made tensor, Adam, MSE.
+
+    ``module`` defaults to the hand-written d-64-32-8-32-64-d network.
+    """
     torch.manual_seed(0)
-    model = plain_autoencoder(X.shape[1])
+    model = plain_autoencoder(X.shape[1]) if module is None else module()
     optimizer = torch.optim.Adam(model.parameters(), lr=LR, fused=fused or None)
     X_t = torch.from_numpy(X)
+    model.train()
     for _ in range(EPOCHS):
         order = torch.randperm(len(X_t))
         total = 0.0
-        for start in range(0, len(X_t), BATCH):
-            batch = X_t[order[start : start + BATCH]]
+        for start in range(0, len(X_t), batch_size):
+            batch = X_t[order[start : start + batch_size]]
             optimizer.zero_grad()
             loss = torch.nn.functional.mse_loss(model(batch), batch)
             loss.backward()
             optimizer.step()
-            total += loss.item()
+            total += loss.item()  # one sync per batch, as skorch does
     return model
 
 
@@ -105,23 +110,6 @@ IMAGE_CASES = [
 IMAGE_BATCH = 32
 
 
-def plain_image_loop(module, X, fused):
-    """The reference for image networks: the estimator's module class, Adam, MSE."""
-    optimizer = torch.optim.Adam(module.parameters(), lr=LR, fused=fused or None)
-    X_t = torch.from_numpy(X)
-    module.train()
-    for _ in range(EPOCHS):
-        order = torch.randperm(len(X_t))
-        for start in range(0, len(X_t), IMAGE_BATCH):
-            batch = X_t[order[start : start + IMAGE_BATCH]]
-            optimizer.zero_grad()
-            loss = torch.nn.functional.mse_loss(module(batch), batch)
-            loss.backward()
-            optimizer.step()
-            loss.item()  # as skorch does: one sync per batch
-    return module
-
-
 def image_rows():
     rows = []
     for architecture, shape, n, Estimator, extra in IMAGE_CASES:
@@ -143,8 +131,8 @@ def image_rows():
         arguments = probe.net_.get_params_for("module")
 
         def loop(fused, module_class=module_class, arguments=arguments, X=X):
-            torch.manual_seed(0)
-            return plain_image_loop(module_class(**arguments), X, fused)
+            module = partial(module_class, **arguments)
+            return plain_loop(X, fused, module=module, batch_size=IMAGE_BATCH)
 
         methods = {
             "plain torch loop (reference)": lambda loop=loop: loop(False),
