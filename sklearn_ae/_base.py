@@ -248,7 +248,9 @@ class BaseAutoencoder(NetworkStateMixin, InferenceMixin, BaseEstimator, metaclas
         rng = check_random_state(self.random_state)
         continue_training = self.warm_start and hasattr(self, "net_")
 
-        if not continue_training:
+        if continue_training:
+            module_class = type(self.net_.module_)
+        else:
             module_class = self._module_class()
             hidden_layer_sizes = self._hidden_layer_sizes(module_class)
             self.scaler_ = fit_scaler(self.scaling, X, self.image_shape_, rng)
@@ -270,7 +272,7 @@ class BaseAutoencoder(NetworkStateMixin, InferenceMixin, BaseEstimator, metaclas
         X_t = self._scaled_tensor(X, device)
         y_t = X_t if target is None else self._scaled_tensor(target, device)
         if self.batch_size == "auto":
-            self.batch_size_ = min(self._auto_batch_size(), X.shape[0])
+            self.batch_size_ = min(self._auto_batch_size(module_class), X.shape[0])
         else:
             self.batch_size_ = self.batch_size
 
@@ -387,7 +389,8 @@ class BaseAutoencoder(NetworkStateMixin, InferenceMixin, BaseEstimator, metaclas
         low, high = self._auto_epoch_range
         return int(np.clip(np.ceil(budget / n_samples), low, high))
 
-    def _auto_batch_size(self):
+    @staticmethod
+    def _auto_batch_size(module_class):
         """256 rows, or the network's own default (32 for image networks).
 
         On CPU an image network costs about the same per image whatever the
@@ -395,10 +398,6 @@ class BaseAutoencoder(NetworkStateMixin, InferenceMixin, BaseEstimator, metaclas
         trained on photographs for the same time reached 26.7, 28.6 and
         28.9 dB with batches of 256, 64 and 32 (``bench_photos.py``).
         """
-        if hasattr(self, "net_"):
-            module_class = type(self.net_.module_)
-        else:
-            module_class = get_architecture(self.architecture)
         return int(getattr(module_class, "default_batch_size", 256))
 
     def _criterion_params(self):

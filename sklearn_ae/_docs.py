@@ -125,18 +125,16 @@ def fill_shared_parameters(scaling_default, documented_here=()):
     def decorate(cls):
         low, high = cls._auto_epoch_range
         unet = cls._code_job is None
+        if cls._auto_row_budget:
+            budget = f"{cls._auto_row_budget:,} rows seen"
+            budget_formula = f"{cls._auto_row_budget:_}"
+        else:
+            budget = f"{cls._auto_step_budget:,} mini-batches"
+            budget_formula = f"{cls._auto_step_budget:_} * batch_size_"
         values = {
             "scaling_default": scaling_default,
-            "budget": (
-                f"{cls._auto_row_budget:,} rows seen"
-                if cls._auto_row_budget
-                else f"{cls._auto_step_budget:,} mini-batches"
-            ),
-            "budget_formula": (
-                f"{cls._auto_row_budget:_}"
-                if cls._auto_row_budget
-                else f"{cls._auto_step_budget:_} * batch_size_"
-            ),
+            "budget": budget,
+            "budget_formula": budget_formula,
             "early_stopping_default": (
                 '"auto"'
                 if cls.__init__.__kwdefaults__["early_stopping"] == "auto"

@@ -6,7 +6,7 @@ from numbers import Integral
 import torch.nn.functional as F
 from torch import nn
 
-from ._mlp import ACTIVATIONS
+from ._mlp import activation_layers
 
 
 def check_image_shape(image_shape, n_features):
@@ -107,9 +107,7 @@ def conv_block(n_in, n_out, kernel_size, activation, dropout, *, stride=1, n_con
                 padding=kernel_size // 2,
             )
         )
-        layers.append(ACTIVATIONS[activation]())
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout))
+        layers += activation_layers(activation, dropout)
     return nn.Sequential(*layers)
 
 
@@ -124,9 +122,7 @@ def upsample_block(n_in, n_out, kernel_size, activation, dropout, *, last=False)
         nn.Conv2d(n_in, n_out, kernel_size, padding=kernel_size // 2),
     ]
     if not last:
-        layers.append(ACTIVATIONS[activation]())
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout))
+        layers += activation_layers(activation, dropout)
     return nn.Sequential(*layers)
 
 

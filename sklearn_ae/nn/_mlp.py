@@ -16,15 +16,21 @@ ACTIVATIONS = {
 }
 
 
+def activation_layers(activation, dropout):
+    """The activation, followed by dropout when ``dropout > 0``."""
+    layers = [ACTIVATIONS[activation]()]
+    if dropout > 0:
+        layers.append(nn.Dropout(dropout))
+    return layers
+
+
 def _stack(widths, activation, dropout):
     """Linear layers through ``widths``; the last layer has no activation."""
     layers = []
     for i, (n_in, n_out) in enumerate(pairwise(widths)):
         layers.append(nn.Linear(n_in, n_out))
         if i < len(widths) - 2:
-            layers.append(ACTIVATIONS[activation]())
-            if dropout > 0:
-                layers.append(nn.Dropout(dropout))
+            layers += activation_layers(activation, dropout)
     return nn.Sequential(*layers)
 
 
