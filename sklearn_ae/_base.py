@@ -22,13 +22,19 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
+from ._codebook import CodebookMixin
 from ._inference import InferenceMixin
 from ._network import build_net, default_criterion
 from ._scaling import SCALERS, fit_scaler
 from ._state import NetworkStateMixin
 from .nn import ACTIVATIONS, ARCHITECTURES, get_architecture
 from .nn._image import check_image_shape
-from .nn._registry import bypasses_code, module_arguments, needs_image_shape
+from .nn._registry import (
+    accepts_image_shape,
+    bypasses_code,
+    module_arguments,
+    needs_image_shape,
+)
 
 # early_stopping="auto" holds out a validation set once it has this many rows.
 _MIN_VALIDATION_ROWS = 100
@@ -47,7 +53,9 @@ def _non_numeric_columns(X):
     return bad
 
 
-class BaseAutoencoder(NetworkStateMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta):
+class BaseAutoencoder(
+    CodebookMixin, NetworkStateMixin, InferenceMixin, BaseEstimator, metaclass=ABCMeta
+):
     """Base class for the autoencoder estimators.
 
     It validates parameters and data, scales the features, builds and trains
@@ -338,6 +346,9 @@ class BaseAutoencoder(NetworkStateMixin, InferenceMixin, BaseEstimator, metaclas
         net.module_.eval()
 
         self.net_ = net
+        # Some networks' codes are not n_components wide (a VQ code on images).
+        self.n_components_ = getattr(net.module_, "code_size", self.n_components_)
+        self._record_codebook_usage(X)
         new_epochs = net.history[n_epochs_before:]
         previous = self.loss_curve_ if continue_training else []
         self.loss_curve_ = previous + [epoch["train_loss"] for epoch in new_epochs]
@@ -389,16 +400,16 @@ class BaseAutoencoder(NetworkStateMixin, InferenceMixin, BaseEstimator, metaclas
         low, high = self._auto_epoch_range
         return int(np.clip(np.ceil(budget / n_samples), low, high))
 
-    @staticmethod
-    def _auto_batch_size(module_class):
-        """256 rows, or the network's own default (32 for image networks).
+    def _auto_batch_size(self, module_class):
+        """256 rows, or the network's own default; 32 for networks on images.
 
         On CPU an image network costs about the same per image whatever the
         batch size, and learns more per image in small batches: a U-Net
         trained on photographs for the same time reached 26.7, 28.6 and
         28.9 dB with batches of 256, 64 and 32 (``bench_photos.py``).
         """
-        return int(getattr(module_class, "default_batch_size", 256))
+        on_images = self.image_shape_ is not None and accepts_image_shape(module_class)
+        return int(getattr(module_class, "default_batch_size", 32 if on_images else 256))
 
     def _criterion_params(self):
         """The skorch ``criterion`` parameters: the training loss."""

@@ -7,7 +7,7 @@ import torch
 from sklearn.utils import gen_batches
 
 from ._scaling import scaling_arrays
-from .nn._registry import needs_image_shape
+from .nn._registry import accepts_image_shape
 
 # Rows per inference batch are chosen so that one batch holds about this many
 # activations: memory stays bounded whatever the number of rows in X.
@@ -43,12 +43,15 @@ class InferenceMixin:
 
         A multiple of 64 that depends only on the fitted network, so it is
         the same for every call on a fitted model. The values per row are
-        the widest layer's, or for image networks the widest stage's
-        feature map (taken at full resolution, an upper bound).
+        the widest layer's, for image networks the widest stage's feature
+        map (taken at full resolution, an upper bound), or what the module
+        states as its ``inference_values_per_row`` (a transformer's
+        attention).
         """
         module = self.net_.module_
         per_row = max(max(p.shape) for p in module.parameters())
-        if needs_image_shape(type(module)):
+        per_row = max(per_row, getattr(module, "inference_values_per_row", 0))
+        if self.image_shape_ is not None and accepts_image_shape(type(module)):
             widest_stage = max(p.shape[0] for p in module.parameters())
             _, height, width = self.image_shape_
             per_row = max(per_row, 2 * widest_stage * height * width)

@@ -9,8 +9,26 @@ from ._batching import TensorBatchIterator
 from ._callbacks import NonFiniteLossGuard
 
 
+class AutoencoderNet(NeuralNet):
+    """A ``NeuralNet`` that adds the module's own loss terms in training.
+
+    A module with extra loss terms (a vector quantiser's commitment loss,
+    for example) computes them in its training forward pass and returns
+    their sum from ``auxiliary_loss()``; they are added to the
+    reconstruction loss here, the way skorch's documentation shows for
+    regularised modules. Validation losses stay pure reconstruction.
+    """
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        loss = super().get_loss(y_pred, y_true, X=X, training=training)
+        auxiliary_loss = getattr(self.module_, "auxiliary_loss", None)
+        if training and auxiliary_loss is not None:
+            loss = loss + auxiliary_loss()
+        return loss
+
+
 def build_net(estimator, module_class, module_arguments, device, valid_split, corruption, epochs):
-    """A ``skorch.NeuralNet`` for ``module_class`` with the estimator's settings.
+    """An :class:`AutoencoderNet` for ``module_class`` with the estimator's settings.
 
     Training reads batches through :class:`TensorBatchIterator` (slices of
     one pre-made tensor), uses fused Adam unless ``net_params`` names another
@@ -59,7 +77,7 @@ def build_net(estimator, module_class, module_arguments, device, valid_split, co
         params["optimizer__fused"] = True
     params.update(user_params)
     params["callbacks"] = callbacks + user_callbacks
-    return NeuralNet(**params)
+    return AutoencoderNet(**params)
 
 
 def default_criterion():

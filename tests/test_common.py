@@ -17,6 +17,12 @@ ESTIMATORS = [
     AEOutlierDetector(architecture="conv", **LINE),
     AEDenoiser(architecture="conv", **LINE),
     AEDenoiser(architecture="unet", **LINE),
+    AETransformer(architecture="transformer", **FAST),
+    AEOutlierDetector(architecture="transformer", **FAST),
+    AEDenoiser(architecture="transformer", **FAST),
+    AETransformer(architecture="vq", **FAST),
+    AEOutlierDetector(architecture="vq", **FAST),
+    AEDenoiser(architecture="vq", **FAST),
 ]
 
 # Checks that cannot pass, with the reason, per estimator. None so far: the

@@ -10,8 +10,11 @@ from ._conv import ConvAutoencoder
 from ._image import ImageRows
 from ._losses import TrimmedMSELoss
 from ._mlp import ACTIVATIONS, MLPAutoencoder
+from ._quantizer import VectorQuantizer
 from ._registry import ARCHITECTURES, get_architecture
+from ._transformer import TransformerAutoencoder
 from ._unet import UNet
+from ._vq import VQAutoencoder
 
 __all__ = [
     "ACTIVATIONS",
@@ -19,7 +22,10 @@ __all__ = [
     "ConvAutoencoder",
     "ImageRows",
     "MLPAutoencoder",
+    "TransformerAutoencoder",
     "TrimmedMSELoss",
     "UNet",
+    "VQAutoencoder",
+    "VectorQuantizer",
     "get_architecture",
 ]

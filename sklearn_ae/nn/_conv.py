@@ -1,6 +1,5 @@
 """Convolutional autoencoder for images given as flat rows."""
 
-import itertools
 import math
 
 from torch import nn
@@ -10,8 +9,8 @@ from ._image import (
     LazyTrainMode,
     check_image_shape,
     check_kernel_size,
-    conv_block,
-    upsample_block,
+    downsampling_stages,
+    upsampling_stages,
 )
 from ._mlp import ACTIVATIONS
 
@@ -78,24 +77,15 @@ class ConvAutoencoder(LazyTrainMode, nn.Module):
         smallest = (widths[-1], height >> len(widths), width >> len(widths))
         stages = [channels, *widths]
         self.encoder = nn.Sequential(
-            *(
-                conv_block(n_in, n_out, kernel_size, activation, dropout, stride=2)
-                for n_in, n_out in itertools.pairwise(stages)
-            ),
+            *downsampling_stages(stages, kernel_size, activation, dropout),
             nn.Flatten(),
             nn.Linear(math.prod(smallest), n_components),
         )
-        up = stages[::-1]
         self.decoder = nn.Sequential(
             nn.Linear(n_components, math.prod(smallest)),
             ACTIVATIONS[activation](),
             nn.Unflatten(1, smallest),
-            *(
-                upsample_block(
-                    n_in, n_out, kernel_size, activation, dropout, last=i == len(widths) - 1
-                )
-                for i, (n_in, n_out) in enumerate(itertools.pairwise(up))
-            ),
+            *upsampling_stages(stages[::-1], kernel_size, activation, dropout),
         )
 
     def encode(self, x):

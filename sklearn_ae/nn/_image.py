@@ -1,6 +1,7 @@
 """Shared pieces of the image networks: shapes, padding, convolution stages."""
 
 import math
+from itertools import pairwise
 from numbers import Integral
 
 import torch.nn.functional as F
@@ -124,6 +125,22 @@ def upsample_block(n_in, n_out, kernel_size, activation, dropout, *, last=False)
     if not last:
         layers += activation_layers(activation, dropout)
     return nn.Sequential(*layers)
+
+
+def downsampling_stages(channels, kernel_size, activation, dropout):
+    """Stride-2 convolutions through ``channels`` (input channels first)."""
+    return [
+        conv_block(n_in, n_out, kernel_size, activation, dropout, stride=2)
+        for n_in, n_out in pairwise(channels)
+    ]
+
+
+def upsampling_stages(channels, kernel_size, activation, dropout):
+    """Upsampling stages through ``channels``; the last one has no activation."""
+    return [
+        upsample_block(n_in, n_out, kernel_size, activation, dropout, last=i == len(channels) - 2)
+        for i, (n_in, n_out) in enumerate(pairwise(channels))
+    ]
 
 
 def check_kernel_size(kernel_size, owner):

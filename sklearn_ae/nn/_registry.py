@@ -14,6 +14,10 @@ any of them:
 - a network whose output does not pass through its code (a U-Net's skip
   connections go around it) sets the class attribute ``bypasses_code =
   True`` and needs only ``forward``;
+- a network with loss terms of its own (a codebook's commitment loss)
+  computes them in its training forward pass and returns their sum from
+  ``auxiliary_loss()``; they are added to the reconstruction loss;
+- a network whose code is not ``n_components`` wide sets ``code_size``;
 - ``default_hidden_layer_sizes`` and ``default_batch_size`` (optional class
   attributes) are used when the estimator's ``hidden_layer_sizes`` is None
   and its ``batch_size`` is "auto".
@@ -25,13 +29,17 @@ from torch import nn
 
 from ._conv import ConvAutoencoder
 from ._mlp import MLPAutoencoder
+from ._transformer import TransformerAutoencoder
 from ._unet import UNet
+from ._vq import VQAutoencoder
 
 #: Names accepted by the estimators' ``architecture`` parameter.
 ARCHITECTURES = {
     "mlp": MLPAutoencoder,
     "conv": ConvAutoencoder,
     "unet": UNet,
+    "transformer": TransformerAutoencoder,
+    "vq": VQAutoencoder,
 }
 
 #: Arguments the estimators set from their own parameters.
@@ -106,6 +114,11 @@ def needs_image_shape(module_class):
     """Whether the module's constructor requires ``image_shape``."""
     parameter = inspect.signature(module_class).parameters.get("image_shape")
     return parameter is not None and parameter.default is inspect.Parameter.empty
+
+
+def accepts_image_shape(module_class):
+    """Whether the module's constructor takes ``image_shape`` (works on images)."""
+    return "image_shape" in inspect.signature(module_class).parameters
 
 
 def module_arguments(module_class, shared, architecture_params):
