@@ -12,6 +12,7 @@ the trained model on the training data.
 
     python benchmarks/bench_train.py            # tables
     python benchmarks/bench_train.py --images   # conv and U-Net networks
+    python benchmarks/bench_train.py --attention   # transformer and vq networks
 """
 
 import sys
@@ -66,6 +67,8 @@ def plain_loop(X, fused, module=None, batch_size=BATCH):
             batch = X_t[order[start : start + batch_size]]
             optimizer.zero_grad()
             loss = torch.nn.functional.mse_loss(model(batch), batch)
+            if hasattr(model, "auxiliary_loss"):
+                loss = loss + model.auxiliary_loss()
             loss.backward()
             optimizer.step()
             total += loss.item()  # one sync per batch, as skorch does
@@ -102,24 +105,40 @@ METHODS = {
 }
 
 
-# Image networks: the same module trained by a plain loop and by the estimator.
-IMAGE_CASES = [
-    ("conv", (1, 28, 28), 2_000, AETransformer, {"n_components": 16}),
-    ("unet", (1, 32, 32), 1_000, AEDenoiser, {}),
-]
-IMAGE_BATCH = 32
+# Other architectures: the same module trained by a plain loop and by the
+# estimator. Each case: architecture, image_shape (None: a table), rows,
+# features, estimator, extra parameters, batch size.
+ARCHITECTURE_CASES = {
+    "images": [
+        ("conv", (1, 28, 28), 2_000, 784, AETransformer, {"n_components": 16}, 32),
+        ("unet", (1, 32, 32), 1_000, 1024, AEDenoiser, {}, 32),
+    ],
+    # Tables of 16, 64 and 256 features show the cost of attention growing
+    # with the number of tokens; the MLP on the same data is beside it.
+    "attention": [
+        *(
+            (architecture, None, 2_000, d, AETransformer, {"n_components": 8}, BATCH)
+            for d in (16, 64, 256)
+            for architecture in ("mlp", "transformer")
+        ),
+        ("transformer", (1, 28, 28), 2_000, 784, AETransformer, {"n_components": 16}, 32),
+        ("vq", None, 20_000, 30, AETransformer, {"n_components": 8}, BATCH),
+        ("vq", (1, 28, 28), 2_000, 784, AETransformer, {"n_components": 4}, 32),
+    ],
+}
+TITLES = {"images": "image networks", "attention": "transformer and vector-quantised networks"}
 
 
-def image_rows():
+def architecture_rows(group):
     rows = []
-    for architecture, shape, n, Estimator, extra in IMAGE_CASES:
-        X = make_data(n, int(np.prod(shape)))
+    for architecture, shape, n, d, Estimator, extra, batch in ARCHITECTURE_CASES[group]:
+        X = make_data(n, d)
         settings = {
             "architecture": architecture,
             "image_shape": shape,
             "scaling": None,
             "max_iter": EPOCHS,
-            "batch_size": IMAGE_BATCH,
+            "batch_size": batch,
             "early_stopping": False,
             "tol": 0.0,
             "n_iter_no_change": EPOCHS + 1,
@@ -130,9 +149,9 @@ def image_rows():
         probe = Estimator(**settings).set_params(max_iter=1).fit(X[:64], X[:64])
         arguments = probe.net_.get_params_for("module")
 
-        def loop(fused, module_class=module_class, arguments=arguments, X=X):
+        def loop(fused, module_class=module_class, arguments=arguments, X=X, batch=batch):
             module = partial(module_class, **arguments)
-            return plain_loop(X, fused, module=module, batch_size=IMAGE_BATCH)
+            return plain_loop(X, fused, module=module, batch_size=batch)
 
         methods = {
             "plain torch loop (reference)": lambda loop=loop: loop(False),
@@ -143,11 +162,12 @@ def image_rows():
         }
         seconds, modules = interleaved_times(list(methods.values()), REPEATS)
         reference, fused = seconds[0] / EPOCHS, seconds[1] / EPOCHS
+        data = f"{n} x {shape}" if shape else f"{n} x {d}"
         for name, secs, module in zip(methods, seconds, modules, strict=True):
             per_epoch = secs / EPOCHS
             rows.append(
                 [
-                    f"{architecture} {n} x {shape}",
+                    f"{architecture} {data}",
                     name,
                     f"{per_epoch:.3f}",
                     f"{per_epoch / reference:.2f}",
@@ -158,19 +178,20 @@ def image_rows():
             print(rows[-1], flush=True)
     header = ["data", "method", "s / epoch", "ratio to plain loop", "ratio to fused loop", "MSE"]
     details = (
-        f"batch {IMAGE_BATCH}, {EPOCHS} epochs, median of {REPEATS} interleaved repeats; "
-        "the loops train the estimator's own module class (the U-Net is residual, so "
-        "reconstructing X from X is trivial for it: MSE about 0)."
+        f"{EPOCHS} epochs, median of {REPEATS} interleaved repeats; the loops train the "
+        "estimator's own module class with its own loss terms (a codebook's commitment "
+        "loss). A residual U-Net reconstructs X from X trivially: MSE about 0."
     )
-    write_results("train_images", "Training speed: image networks", details, header, rows)
+    write_results(f"train_{group}", f"Training speed: {TITLES[group]}", details, header, rows)
 
 
 def main():
     setup()
     warnings.simplefilter("ignore")
-    if "--images" in sys.argv:
-        image_rows()
-        return
+    for group in ARCHITECTURE_CASES:
+        if f"--{group}" in sys.argv:
+            architecture_rows(group)
+            return
     rows = []
     for n, d in SHAPES:
         X = make_data(n, d)

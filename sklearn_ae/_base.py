@@ -210,7 +210,10 @@ class BaseAutoencoder(
     def _hidden_layer_sizes(self, module_class):
         sizes = self.hidden_layer_sizes
         if sizes is None:
-            return tuple(getattr(module_class, "default_hidden_layer_sizes", (128,)))
+            default = getattr(module_class, "default_hidden_layer_sizes", (128,))
+            if self.image_shape_ is not None:
+                default = getattr(module_class, "default_image_hidden_layer_sizes", default)
+            return tuple(default)
         sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
         if not sizes and module_class is not ARCHITECTURES["mlp"]:
             raise ValueError(f"{module_class.__name__} needs at least one hidden_layer_sizes.")

@@ -58,9 +58,11 @@ class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
         of 8 made it worse than the noise (7.80).
     hidden_layer_sizes : array-like of int or None, default=None
         Widths of the encoder's stages (layer units for "mlp", channels per
-        stage for "conv" and "unet"); the decoder mirrors them. None uses the
-        architecture's default: ``(128,)`` for "mlp", ``(32, 64)`` for
-        "conv", ``(16, 32, 64)`` for "unet". For "mlp", one wide layer
+        stage for "conv" and "unet", one equal token width per attention
+        block for "transformer"); the decoder mirrors them. None uses the
+        architecture's default: ``(128,)`` for "mlp" and for "vq" on tables,
+        ``(32, 64)`` for "conv" and for "vq" on images, ``(16, 32, 64)`` for
+        "unet", ``(32,)`` for "transformer". For "mlp", one wide layer
         denoised digits better than two tapering ones (held-out error 3.2
         vs 3.4 for noise of error 4.7, 200 epochs).
     %(shared_parameters)s

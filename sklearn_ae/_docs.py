@@ -3,10 +3,14 @@
 import re
 
 _ARCHITECTURE_PARAMETERS = """\
-    architecture : {"mlp", "conv"%(unet_option)s} or nn.Module class, default="mlp"
+    architecture : {"mlp", "conv"%(unet_option)s, "transformer", "vq"} or \
+nn.Module class, default="mlp"
         The network: "mlp" (fully connected, for tables), "conv" (strided
         convolutions, a linear code and a mirrored upsampling decoder, for
-        images)%(unet_text)s. A user's ``torch.nn.Module``
+        images)%(unet_text)s, "transformer" (self-attention over one token
+        per feature, or per patch of an image) or "vq" (an MLP or conv
+        encoder whose code is made of learned codebook entries; see
+        ``codebook_indices``). A user's ``torch.nn.Module``
         class that follows the module protocol of :mod:`sklearn_ae.nn`
         (``encode``, ``decode``, ``forward``) is accepted too.
     image_shape : tuple of int (channels, height, width) or None, default=None
@@ -18,8 +22,10 @@ _ARCHITECTURE_PARAMETERS = """\
         pixel. A 4-D X of shape ``(n_samples, C, H, W)`` sets it too.
     architecture_params : dict or None, default=None
         The network's own settings, e.g. ``{"kernel_size": 5}`` for
-        "conv"%(unet_params)s; a key the network does not take raises an
-        error that lists those it does.
+        "conv"%(unet_params)s, ``{"n_heads": 4, "patch_size": 4,
+        "mask_ratio": 0.25}`` for "transformer", ``{"codebook_size": 128,
+        "n_groups": 4}`` for "vq"; a key the network does not take raises
+        an error that lists those it does.
 """
 
 _SHARED_PARAMETERS = """\
@@ -89,7 +95,14 @@ _SHARED_ATTRIBUTES = """\
     image_shape_ : tuple of int or None
         ``(C, H, W)`` of the images in the rows of X, or None for a table.
     n_components_ : int
-        Size of the code.
+        Size of the code: ``n_components``, except for "vq" on images,
+        whose code has ``n_components`` values per spatial position.
+    codebook_usage_ : float
+        Only for "vq": share of the codebook's entries that the training
+        data use.
+    codebook_perplexity_ : float
+        Only for "vq": exp of the entropy of the entries' use on the
+        training data (between 1 and ``codebook_size``).
     scaler_ : StandardScaler, RobustScaler or None
         The fitted feature scaling.
     loss_curve_ : list of float

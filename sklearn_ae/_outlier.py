@@ -95,8 +95,11 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         (0.838-0.840).
     hidden_layer_sizes : array-like of int or None, default=None
         Widths of the encoder's stages (layer units for "mlp", channels per
-        stage for "conv"); the decoder mirrors them. None uses the
-        architecture's default: ``(128,)`` for "mlp", ``(32, 64)`` for "conv".
+        stage for "conv", one equal token width per attention block for
+        "transformer"); the decoder mirrors them. None uses the
+        architecture's default: ``(128,)`` for "mlp" and for "vq" on tables,
+        ``(32, 64)`` for "conv" and for "vq" on images, ``(32,)`` for
+        "transformer".
     dropout : float, default=0.2
         Dropout probability after each hidden activation (training only).
         It keeps the wide network from copying its input, the outliers in

@@ -31,8 +31,11 @@ class AETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoe
         Widths of the encoder's stages; the decoder mirrors them. For "mlp"
         they are layer widths, so ``(64, 32)`` with ``n_components=8`` on
         ``d`` features gives ``d-64-32-8-32-64-d``; for "conv" the channels
-        of each down-sampling stage. None uses the architecture's default:
-        ``(128,)`` for "mlp", ``(32, 64)`` for "conv". For "mlp", one layer
+        of each down-sampling stage; for "transformer" one entry per
+        attention block, all equal (the token width). None uses the
+        architecture's default: ``(128,)`` for "mlp" and for "vq" on tables,
+        ``(32, 64)`` for "conv" and for "vq" on images, ``(32,)`` for
+        "transformer". For "mlp", one layer
         of 128 gave the lowest or near lowest held-out reconstruction error
         on four data sets bundled with scikit-learn, at less fit time than
         ``(64, 32)`` or ``(128, 64)`` (``benchmarks/results/architecture.md``);

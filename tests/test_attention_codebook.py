@@ -251,3 +251,12 @@ def test_vq_module_gradients_reach_the_encoder():
     assert first_layer.grad is not None
     assert first_layer.grad.abs().sum() > 0
     assert not any(p is module.quantizer.codebook for p in module.parameters())
+
+
+def test_vq_default_widths_and_batch_follow_the_data(digits):
+    on_images = AETransformer(architecture="vq", image_shape=(1, 8, 8), max_iter=1).fit(digits)
+    assert on_images.net_.module_.encoder[1][0].out_channels == 64  # (32, 64)
+    assert on_images.batch_size_ == 32
+    on_table = AETransformer(architecture="vq", max_iter=1).fit(digits)
+    assert on_table.net_.module_.backbone.encoder[0].out_features == 128
+    assert on_table.batch_size_ == len(digits)

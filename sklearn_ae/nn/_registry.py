@@ -20,7 +20,8 @@ any of them:
 - a network whose code is not ``n_components`` wide sets ``code_size``;
 - ``default_hidden_layer_sizes`` and ``default_batch_size`` (optional class
   attributes) are used when the estimator's ``hidden_layer_sizes`` is None
-  and its ``batch_size`` is "auto".
+  and its ``batch_size`` is "auto"; ``default_image_hidden_layer_sizes``
+  replaces the first on images, for a network that takes both.
 """
 
 import inspect

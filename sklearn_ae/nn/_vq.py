@@ -44,7 +44,7 @@ class VQAutoencoder(LazyTrainMode, nn.Module):
         Tables: size of the code. Images: size of each position's vector.
     hidden_layer_sizes : tuple of int, default=(128,)
         Widths of the MLP's hidden layers, or channels of each down-sampling
-        stage for images.
+        stage for images (the estimators' default there is (32, 64)).
     activation : str, default="relu"
         One of :data:`~sklearn_ae.nn.ACTIVATIONS`.
     dropout : float, default=0.0
@@ -86,6 +86,7 @@ class VQAutoencoder(LazyTrainMode, nn.Module):
     """
 
     default_hidden_layer_sizes = (128,)
+    default_image_hidden_layer_sizes = (32, 64)
 
     def __init__(
         self,
