@@ -3,6 +3,7 @@
 import csv
 import platform
 import statistics
+import sys
 import time
 import tracemalloc
 from itertools import pairwise
@@ -64,8 +65,13 @@ def write_results(name, title, details, header, rows):
         csv.writer(f).writerows([header, *rows])
     (RESULTS / f"{name}.md").write_text(
         f"# {title}\n\n{machine()}; {details}\n"
-        f"Command: `python benchmarks/bench_{name}.py`\n\n{table}\n"
+        f"Command: `{command()}`\n\n{table}\n"
     )
+
+
+def command():
+    """The command line that ran this script, as the README would give it."""
+    return " ".join(["python", f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]])
 
 
 def markdown_table(header, rows):

@@ -112,6 +112,15 @@ def test_masking_acts_in_training_only():
     torch.testing.assert_close(module.encode(x), module.encode(x), rtol=0, atol=0)
 
 
+def test_dropout_spares_the_attention_weights():
+    # Attention-weight dropout would force the slow unfused attention kernel.
+    module = TransformerAutoencoder(6, hidden_layer_sizes=(8, 8), dropout=0.2)
+    for blocks in (module.encoder, module.decoder):
+        for layer in blocks.layers:
+            assert layer.self_attn.dropout == 0.0
+            assert layer.dropout1.p == 0.2
+
+
 def test_masked_training_differs_from_plain(digits):
     plain = fit(AETransformer, "transformer table", digits)
     masked = fit(
