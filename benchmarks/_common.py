@@ -64,8 +64,7 @@ def write_results(name, title, details, header, rows):
     with open(RESULTS / f"{name}.csv", "w", newline="") as f:
         csv.writer(f).writerows([header, *rows])
     (RESULTS / f"{name}.md").write_text(
-        f"# {title}\n\n{machine()}; {details}\n"
-        f"Command: `{command()}`\n\n{table}\n"
+        f"# {title}\n\n{machine()}; {details}\nCommand: `{command()}`\n\n{table}\n"
     )
 
 

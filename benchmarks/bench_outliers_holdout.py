@@ -8,20 +8,24 @@ subsampled to 5 % of the rows, the other classes are the inliers;
 as ``bench_outliers.py``: seeds 0-2, stratified 60/40 split, fit without
 labels, ROC-AUC on the test part.
 
-    python benchmarks/bench_outliers_holdout.py
+    python benchmarks/bench_outliers_holdout.py [--methods NAME ...]
+
+``--methods`` takes names of ``bench_outliers.METHODS`` (default: the
+detector's default, IsolationForest and the transformer detector).
 """
 
+import argparse
 import warnings
 
 import numpy as np
 import pandas as pd
-from _common import RESULTS, machine, setup
+from _common import RESULTS, command, machine, setup
 from bench_outliers import SEEDS, evaluate, warm_up
 from sklearn.datasets import load_digits, load_wine
 
 from sklearn_ae.datasets import load_breast_cancer_outliers
 
-METHODS = ("AEOutlierDetector", "IsolationForest")
+METHODS = ("AEOutlierDetector", "IsolationForest", "AE transformer")
 OUTLIER_SHARE = 0.05
 
 
@@ -44,25 +48,29 @@ def data_sets():
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--methods", nargs="*", default=list(METHODS))
+    methods = parser.parse_args().methods
     setup()
     warnings.simplefilter("ignore")
-    warm_up(METHODS)
+    warm_up(methods)
     rows = []
     for name, X, y in data_sets():
-        for method in METHODS:
+        for method in methods:
             auc = np.mean([evaluate(method, X, y, seed)["roc_auc"] for seed in SEEDS])
             rows.append({"data set": name, "method": method, "ROC-AUC": auc})
+            print(f"{name:26s} {method:22s} {auc:.3f}", flush=True)
     table = pd.DataFrame(rows).pivot(index="data set", columns="method", values="ROC-AUC")
-    wins = (table["AEOutlierDetector"] > table["IsolationForest"]).sum()
-    summary = (
-        f"Mean ROC-AUC: AEOutlierDetector {table['AEOutlierDetector'].mean():.3f}, "
-        f"IsolationForest {table['IsolationForest'].mean():.3f}; the detector is "
-        f"higher on {wins} of {len(table)} sets."
-    )
+    means = ", ".join(f"{m} {table[m].mean():.3f}" for m in methods)
+    lines = [f"Mean ROC-AUC: {means}."]
+    for method in methods:
+        if method != "IsolationForest" and "IsolationForest" in methods:
+            wins = (table[method] > table["IsolationForest"]).sum()
+            lines.append(f"{method} is higher than IsolationForest on {wins} of {len(table)} sets.")
     text = (
         "# Outlier detection on sets not used to choose the defaults\n\n"
-        f"{machine()}. Command: `python benchmarks/bench_outliers_holdout.py`\n\n"
-        f"{table.to_markdown(floatfmt='.3f')}\n\n{summary}\n"
+        f"{machine()}. Command: `{command()}`\n\n"
+        f"{table.to_markdown(floatfmt='.3f')}\n\n" + "\n".join(lines) + "\n"
     )
     (RESULTS / "outliers_holdout.md").write_text(text)
     print(text)
