@@ -180,7 +180,12 @@ def architecture_rows(group):
     details = (
         f"{EPOCHS} epochs, median of {REPEATS} interleaved repeats; the loops train the "
         "estimator's own module class with its own loss terms (a codebook's commitment "
-        "loss). A residual U-Net reconstructs X from X trivially: MSE about 0."
+        "loss)."
+        + (
+            " A residual U-Net reconstructs X from X trivially: MSE about 0."
+            if group == "images"
+            else ""
+        )
     )
     write_results(f"train_{group}", f"Training speed: {TITLES[group]}", details, header, rows)
 
