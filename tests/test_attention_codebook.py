@@ -269,3 +269,17 @@ def test_vq_default_widths_and_batch_follow_the_data(digits):
     on_table = AETransformer(architecture="vq", max_iter=1).fit(digits)
     assert on_table.net_.module_.backbone.encoder[0].out_features == 128
     assert on_table.batch_size_ == len(digits)
+
+
+def test_inference_batches_shrink_with_attention_cost():
+    X = np.random.RandomState(0).normal(size=(40, 200))
+    mlp = AETransformer(max_iter=1, hidden_layer_sizes=(8,)).fit(X)
+    attention = AETransformer(architecture="transformer", max_iter=1, hidden_layer_sizes=(8,))
+    attention.fit(X)
+    per_row = attention.net_.module_.inference_values_per_row
+    assert per_row >= 201 * 201 * 2  # tokens squared, per head
+    assert attention._inference_rows() < mlp._inference_rows()
+    whole = attention.transform(X)
+    np.testing.assert_array_equal(
+        np.concatenate([attention.transform(X[:7]), attention.transform(X[7:])]), whole
+    )
