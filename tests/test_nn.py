@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from sklearn_ae.nn import TrimmedMSELoss
+from sklearn_ae.nn import MLPAutoencoder, TransformerAutoencoder, TrimmedMSELoss
 
 
 def test_no_trimming_is_mean_squared_error():
@@ -94,3 +94,20 @@ def test_get_architecture():
         get_architecture(Forward)
     Forward.bypasses_code = True
     assert get_architecture(Forward) is Forward
+
+
+@pytest.mark.parametrize(
+    "make_module",
+    [
+        lambda: MLPAutoencoder(5, (4,), 2, dropout=0.1),
+        lambda: TransformerAutoencoder(5, hidden_layer_sizes=(4,)),
+    ],
+)
+def test_train_and_eval_still_switch_every_submodule(make_module):
+    module = make_module()
+    module.eval()
+    assert not any(m.training for m in module.modules())
+    module.train()
+    assert all(m.training for m in module.modules())
+    assert module.train() is module  # unchanged mode: a no-op
+    assert all(m.training for m in module.modules())

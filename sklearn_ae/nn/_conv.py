@@ -6,13 +6,13 @@ from torch import nn
 
 from ._image import (
     ImageRows,
-    LazyTrainMode,
     check_image_shape,
     check_kernel_size,
     downsampling_stages,
     upsampling_stages,
 )
 from ._mlp import ACTIVATIONS
+from ._train_mode import LazyTrainMode
 
 
 class ConvAutoencoder(LazyTrainMode, nn.Module):

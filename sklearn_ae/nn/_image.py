@@ -151,17 +151,3 @@ def check_kernel_size(kernel_size, owner):
             f"integer, got {kernel_size!r}."
         )
     return int(kernel_size)
-
-
-class LazyTrainMode:
-    """Mixin: ``train(mode)`` is a no-op when the mode does not change.
-
-    skorch calls ``train()`` before every batch, and torch's version walks
-    all submodules each time: a measurable share of an epoch for small
-    networks.
-    """
-
-    def train(self, mode=True):
-        if mode == self.training and all(m.training == mode for m in self.modules()):
-            return self
-        return super().train(mode)

@@ -4,6 +4,8 @@ from itertools import pairwise
 
 from torch import nn
 
+from ._train_mode import LazyTrainMode
+
 #: Activation names accepted by the estimators, mapped to torch modules.
 #: The first four are scikit-learn's ``MLPRegressor`` vocabulary.
 ACTIVATIONS = {
@@ -34,7 +36,7 @@ def _stack(widths, activation, dropout):
     return nn.Sequential(*layers)
 
 
-class MLPAutoencoder(nn.Module):
+class MLPAutoencoder(LazyTrainMode, nn.Module):
     """Encoder and mirrored decoder made of fully connected layers.
 
     With ``hidden_layer_sizes=(64, 32)`` and ``n_components=8`` on ``d``
@@ -80,17 +82,6 @@ class MLPAutoencoder(nn.Module):
         widths = [n_features, *hidden_layer_sizes, n_components]
         self.encoder = _stack(widths, activation, dropout)
         self.decoder = _stack(widths[::-1], activation, dropout)
-
-    def train(self, mode=True):
-        """Set training mode; a no-op when the mode does not change.
-
-        skorch calls ``train()`` before every batch, and torch's version
-        walks all submodules each time: a measurable share of an epoch for
-        small networks.
-        """
-        if mode == self.training and all(m.training == mode for m in self.children()):
-            return self
-        return super().train(mode)
 
     def encode(self, x):
         """Map inputs of shape (n, n_features) to codes (n, n_components)."""

@@ -7,9 +7,10 @@ import torch
 from torch import nn
 
 from ._checks import check_integer, check_real
-from ._image import LazyTrainMode, check_image_shape
+from ._image import check_image_shape
 from ._mlp import ACTIVATIONS
 from ._tokens import FeatureTokens, PatchTokens
+from ._train_mode import LazyTrainMode
 
 #: Past this many tokens, fit warns: attention's cost grows with its square.
 WARN_TOKENS = 256

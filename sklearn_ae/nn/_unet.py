@@ -5,12 +5,12 @@ from torch import nn
 
 from ._image import (
     ImageRows,
-    LazyTrainMode,
     check_image_shape,
     check_kernel_size,
     conv_block,
     upsample_block,
 )
+from ._train_mode import LazyTrainMode
 
 
 class UNet(LazyTrainMode, nn.Module):

@@ -5,7 +5,6 @@ from torch import nn
 from ._checks import check_integer, check_real
 from ._image import (
     ImageRows,
-    LazyTrainMode,
     check_image_shape,
     check_kernel_size,
     downsampling_stages,
@@ -13,6 +12,7 @@ from ._image import (
 )
 from ._mlp import MLPAutoencoder, activation_layers
 from ._quantizer import VectorQuantizer
+from ._train_mode import LazyTrainMode
 
 
 class VQAutoencoder(LazyTrainMode, nn.Module):
