@@ -206,7 +206,8 @@ def plot(roc):
     ax = roc.plot.bar(figsize=(14, 5), width=0.8)
     ax.set_ylabel("ROC-AUC (mean of 3 seeds)")
     ax.set_ylim(0.3, 1.0)
-    ax.legend(ncol=3, fontsize=8)
+    # Outside the axes: inside, the legend hides the bars of some sets.
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     plt.tight_layout()
     plt.savefig(RESULTS / "outliers_roc.png", dpi=100)
 
