@@ -207,6 +207,20 @@ class BaseAutoencoder(
             )
         return module_class
 
+    def _network(self, module_class, shared):
+        """The network class to train and its constructor arguments.
+
+        ``module_class`` is the architecture's class and ``shared`` the
+        estimator's values of the shared arguments. A job that wraps the
+        architecture (a variational autoencoder, a diffusion model)
+        overrides this and :meth:`_network_class`.
+        """
+        return module_class, module_arguments(module_class, shared, self.architecture_params)
+
+    def _network_class(self):
+        """The class of the trained network, to rebuild it when unpickling."""
+        return get_architecture(self.architecture)
+
     def _hidden_layer_sizes(self, module_class):
         sizes = self.hidden_layer_sizes
         if sizes is None:
@@ -260,7 +274,7 @@ class BaseAutoencoder(
         continue_training = self.warm_start and hasattr(self, "net_")
 
         if continue_training:
-            module_class = type(self.net_.module_)
+            module_class = network_class = type(self.net_.module_)
         else:
             module_class = self._module_class()
             hidden_layer_sizes = self._hidden_layer_sizes(module_class)
@@ -279,7 +293,7 @@ class BaseAutoencoder(
                 "dropout": self.dropout,
                 "image_shape": self.image_shape_,
             }
-            module_args = module_arguments(module_class, shared, self.architecture_params)
+            network_class, module_args = self._network(module_class, shared)
         X_t = self._scaled_tensor(X, device)
         y_t = X_t if target is None else self._scaled_tensor(target, device)
         if self.batch_size == "auto":
@@ -330,7 +344,7 @@ class BaseAutoencoder(
             net.iterator_valid__corruption = corruption
         else:
             net = build_net(
-                self, module_class, module_args, device, valid_split, corruption, max_epochs
+                self, network_class, module_args, device, valid_split, corruption, max_epochs
             )
         n_epochs_before = len(net.history) if continue_training else 0
 

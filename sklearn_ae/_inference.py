@@ -60,6 +60,9 @@ class InferenceMixin:
     def _run_module(self, method, X, *, scale_input=True):
         """Yield ``(rows, X_batch, output)`` for ``method`` of the module over X.
 
+        ``method`` is the name of a module method, or a callable taking the
+        batch.
+
         ``X_batch`` is the float32 batch fed to the network (scaled if
         ``scale_input``) and ``output`` the method's result, both tensors on
         the net's device with the batch's padded number of rows: slice them
@@ -72,7 +75,7 @@ class InferenceMixin:
         """
         module = self.net_.module_
         module.eval()
-        forward = getattr(module, method)
+        forward = getattr(module, method) if isinstance(method, str) else method
         device = torch.device(self.net_.device)
         scale_input = scale_input and self.scaler_ is not None
         batch_rows = self._inference_rows()

@@ -17,10 +17,18 @@ class AutoencoderNet(NeuralNet):
     their sum from ``auxiliary_loss()``; they are added to the
     reconstruction loss here, the way skorch's documentation shows for
     regularised modules. Validation losses stay pure reconstruction.
+    A module that defines ``loss(output, target)`` (a likelihood of its
+    own) replaces the criterion with it.
     """
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        loss = super().get_loss(y_pred, y_true, X=X, training=training)
+        module_loss = getattr(self.module_, "loss", None)
+        if module_loss is not None:
+            # A network with a likelihood of its own (a VAE, a diffusion
+            # model) defines its loss, in training and validation alike.
+            loss = module_loss(y_pred, y_true)
+        else:
+            loss = super().get_loss(y_pred, y_true, X=X, training=training)
         auxiliary_loss = getattr(self.module_, "auxiliary_loss", None)
         if training and auxiliary_loss is not None:
             loss = loss + auxiliary_loss()

@@ -5,7 +5,6 @@ import warnings
 import torch
 
 from ._network import build_net
-from .nn import get_architecture
 
 
 class NetworkStateMixin:
@@ -54,7 +53,7 @@ class NetworkStateMixin:
                 module_params[name] = tuple(module_params[name])
         net = build_net(
             self,
-            get_architecture(self.architecture),
+            self._network_class(),
             module_params,
             device,
             valid_split=None,

@@ -7,6 +7,7 @@ the same protocol (see :func:`get_architecture`); the estimators' parameter
 """
 
 from ._conv import ConvAutoencoder
+from ._diffusion import DiffusionModel
 from ._image import ImageRows
 from ._losses import TrimmedMSELoss
 from ._mlp import ACTIVATIONS, MLPAutoencoder
@@ -14,17 +15,20 @@ from ._quantizer import VectorQuantizer
 from ._registry import ARCHITECTURES, get_architecture
 from ._transformer import TransformerAutoencoder
 from ._unet import UNet
+from ._vae import VariationalAutoencoder
 from ._vq import VQAutoencoder
 
 __all__ = [
     "ACTIVATIONS",
     "ARCHITECTURES",
     "ConvAutoencoder",
+    "DiffusionModel",
     "ImageRows",
     "MLPAutoencoder",
     "TransformerAutoencoder",
     "TrimmedMSELoss",
     "UNet",
+    "VariationalAutoencoder",
     "VQAutoencoder",
     "VectorQuantizer",
     "get_architecture",

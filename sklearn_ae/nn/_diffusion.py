@@ -1,0 +1,252 @@
+"""Denoising diffusion model built around any network of the module protocol."""
+
+import inspect
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._checks import check_integer
+from ._image import check_image_shape
+from ._registry import accepts_image_shape, get_architecture, module_arguments
+from ._train_mode import LazyTrainMode
+
+# Tables: the noise level enters the network as this many sinusoidal features.
+TIME_FEATURES = 16
+
+# Offset of the cosine schedule (Nichol and Dhariwal, 2021).
+_COSINE_OFFSET = 0.008
+
+
+def cosine_alpha_bar(n_steps):
+    """Share of signal variance left after each step, ``alpha_bar[t]``, t = 1..T.
+
+    The cosine schedule of Nichol and Dhariwal (2021), in float64, with
+    each step's beta at most 0.999.
+    """
+    t = np.arange(n_steps + 1) / n_steps
+    f = np.cos((t + _COSINE_OFFSET) / (1 + _COSINE_OFFSET) * math.pi / 2) ** 2
+    betas = np.clip(1 - f[1:] / f[:-1], 0, 0.999)
+    return np.cumprod(1 - betas)
+
+
+class DiffusionModel(LazyTrainMode, nn.Module):
+    """A denoising diffusion model (DDPM, Ho et al., 2020) around a backbone network.
+
+    The forward process adds Gaussian noise in ``n_steps`` steps with the
+    cosine schedule, ``x_t = sqrt(alpha_bar_t) x + sqrt(1 - alpha_bar_t)
+    eps``; the backbone learns to predict ``eps`` from ``x_t`` and the step
+    ``t``. The backbone sees the step as extra inputs: on tables
+    ``TIME_FEATURES`` sinusoidal features of ``t`` appended to each row (the
+    same as adding a learned time embedding to the first layer, as in
+    TabDDPM), on images one more channel holding the noise's standard
+    deviation (as in FFDNet). It is built without a bottleneck: a code as
+    wide as its widest stage.
+
+    Sampling and denoising run the reverse process with DDIM steps (Song et
+    al., 2021): a few dozen steps instead of ``n_steps``.
+
+    Parameters
+    ----------
+    n_features : int
+        Values per row.
+    hidden_layer_sizes : tuple of int, default=(256, 256)
+        Widths of the backbone's stages.
+    activation : str, default="relu"
+        One of :data:`~sklearn_ae.nn.ACTIVATIONS`.
+    dropout : float, default=0.0
+        Dropout probability after each hidden activation.
+    image_shape : tuple of int or None, default=None
+        ``(C, H, W)`` of image rows; None for tables.
+    backbone : str or type, default="mlp"
+        An architecture name or module class, e.g. "mlp" for tables and
+        "unet" for images (built with ``residual=False``: it predicts the
+        noise, not the image).
+    backbone_params : dict or None, default=None
+        The backbone's own arguments (the estimators' ``architecture_params``).
+    n_steps : int, default=1000
+        Number of noise levels of the forward process.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_ae.nn import DiffusionModel
+    >>> model = DiffusionModel(5, hidden_layer_sizes=(16,), n_steps=100)
+    >>> model.sample(3, n_sampling_steps=10).shape
+    torch.Size([3, 5])
+    """
+
+    bypasses_code = True
+    code_size = None
+    default_hidden_layer_sizes = (256, 256)
+
+    def __init__(
+        self,
+        n_features,
+        hidden_layer_sizes=(256, 256),
+        activation="relu",
+        dropout=0.0,
+        image_shape=None,
+        backbone="mlp",
+        backbone_params=None,
+        n_steps=1000,
+    ):
+        super().__init__()
+        owner = type(self).__name__
+        self.n_steps = check_integer(n_steps, "n_noise_levels", owner, minimum=2)
+        self.n_features = n_features
+        backbone_class = get_architecture(backbone)
+        backbone_params = dict(backbone_params or {})
+        shared = {
+            "n_components": max(hidden_layer_sizes),
+            "hidden_layer_sizes": hidden_layer_sizes,
+            "activation": activation,
+            "dropout": dropout,
+        }
+        self.image_shape = None
+        if image_shape is not None and accepts_image_shape(backbone_class):
+            channels, height, width = check_image_shape(image_shape, n_features)
+            self.image_shape = (channels, height, width)
+            shared["image_shape"] = (channels + 1, height, width)
+            shared["n_features"] = n_features + height * width
+            if "residual" in inspect.signature(backbone_class).parameters:
+                backbone_params.setdefault("residual", False)
+        else:
+            shared["n_features"] = n_features + TIME_FEATURES
+        self.backbone = backbone_class(
+            **module_arguments(backbone_class, shared, backbone_params)
+        )
+        alpha_bar = torch.as_tensor(cosine_alpha_bar(self.n_steps), dtype=torch.float32)
+        self.register_buffer("alpha_bar", alpha_bar, persistent=False)
+        frequencies = torch.exp(
+            -math.log(10_000) * torch.arange(TIME_FEATURES // 2) / (TIME_FEATURES // 2)
+        )
+        self.register_buffer("frequencies", frequencies, persistent=False)
+        self._noise = None
+
+    # ------------------------------------------------------------------
+    # Training
+    # ------------------------------------------------------------------
+    def predict_noise(self, x_t, t):
+        """The backbone's estimate of the noise in ``x_t`` at steps ``t`` (int64, (n,))."""
+        if self.image_shape is None:
+            angles = t[:, None].float() * self.frequencies
+            inputs = torch.cat([x_t, angles.sin(), angles.cos()], dim=1)
+        else:
+            _, height, width = self.image_shape
+            noise_std = (1 - self.alpha_bar[t]).sqrt()
+            inputs = torch.cat([x_t, noise_std[:, None].expand(-1, height * width)], dim=1)
+        return self.backbone(inputs)[:, : self.n_features]
+
+    def forward(self, x):
+        """Noise each row at a random step and return the predicted noise.
+
+        The drawn noise is kept for :meth:`loss`.
+        """
+        t = torch.randint(0, self.n_steps, (x.shape[0],), device=x.device)
+        noise = torch.randn_like(x)
+        alpha_bar = self.alpha_bar[t][:, None]
+        x_t = alpha_bar.sqrt() * x + (1 - alpha_bar).sqrt() * noise
+        self._noise = noise
+        return self.predict_noise(x_t, t)
+
+    def loss(self, output, target):
+        """Mean squared error of the predicted noise (the "simple" loss of DDPM)."""
+        noise, self._noise = self._noise, None
+        return (output - noise).square().mean()
+
+    # ------------------------------------------------------------------
+    # The reverse process
+    # ------------------------------------------------------------------
+    def reverse(self, x, start, n_sampling_steps, generator=None, eta=0.0, x0_range=None):
+        """Run the reverse process from ``x`` at step ``start`` (0-based) to the data.
+
+        DDIM updates over ``n_sampling_steps`` steps evenly spaced from
+        ``start`` down to 0; ``eta=0`` is deterministic, ``eta=1`` adds
+        DDPM's noise. ``x0_range`` (two tensors of shape (n_features,))
+        clips each step's estimate of the data to the training range. With
+        one step the result is the network's estimate of the clean data,
+        ``E[x_0 | x_t]``.
+        """
+        steps = torch.linspace(start, 0, n_sampling_steps).round().long().unique_consecutive()
+        for i, t in enumerate(steps.tolist()):
+            alpha_bar = self.alpha_bar[t]
+            noise = self.predict_noise(x, torch.full((x.shape[0],), t, device=x.device))
+            x0 = (x - (1 - alpha_bar).sqrt() * noise) / alpha_bar.sqrt()
+            if x0_range is not None:
+                x0 = torch.maximum(torch.minimum(x0, x0_range[1]), x0_range[0])
+            if i == len(steps) - 1:
+                return x0
+            alpha_bar_next = self.alpha_bar[steps[i + 1]]
+            sigma = eta * ((1 - alpha_bar_next) / (1 - alpha_bar) * (1 - alpha_bar / alpha_bar_next)).sqrt()
+            # The noise implied by the clipped x0 keeps the update consistent.
+            noise = (x - alpha_bar.sqrt() * x0) / (1 - alpha_bar).sqrt()
+            x = alpha_bar_next.sqrt() * x0 + (1 - alpha_bar_next - sigma**2).sqrt() * noise
+            if eta > 0:
+                x = x + sigma * torch.randn(x.shape, generator=generator, device=x.device)
+        return x
+
+    def sample(self, n_samples, n_sampling_steps=50, generator=None, eta=0.0, x0_range=None):
+        """Rows drawn from the model, starting from pure noise."""
+        device = self.alpha_bar.device
+        x = torch.randn(n_samples, self.n_features, generator=generator, device=device)
+        return self.reverse(x, self.n_steps - 1, n_sampling_steps, generator, eta, x0_range)
+
+    def step_for_noise(self, noise_std):
+        """The step whose noise matches data with Gaussian noise of ``noise_std``.
+
+        Data ``y = x + noise_std * eps`` scaled by ``sqrt(alpha_bar)`` is
+        ``x_t`` for ``alpha_bar = 1 / (1 + noise_std**2)``.
+        """
+        target = 1.0 / (1.0 + noise_std**2)
+        return int(torch.argmin((self.alpha_bar - target).abs()))
+
+    def denoise(self, y, noise_std, n_sampling_steps, generator=None, eta=0.0, x0_range=None):
+        """Remove Gaussian noise of standard deviation ``noise_std`` from rows ``y``."""
+        t = self.step_for_noise(noise_std)
+        x_t = self.alpha_bar[t].sqrt() * y
+        return self.reverse(x_t, t, n_sampling_steps, generator, eta, x0_range)
+
+    # ------------------------------------------------------------------
+    # The variational bound
+    # ------------------------------------------------------------------
+    def bound_quadrature(self, n_points):
+        """Steps and weights that estimate the sum over steps of the bound.
+
+        The bound's term at step t is ``w_t * E||eps - eps_hat_t||^2``; the
+        sum over all ``n_steps`` steps is estimated from ``n_points`` steps
+        spaced geometrically (the weights are largest at small t), each
+        standing for the steps nearest to it: ``(steps, stratum_weights)``.
+        """
+        alpha_bar = cosine_alpha_bar(self.n_steps)
+        previous = np.concatenate([[1.0], alpha_bar[:-1]])
+        alpha = alpha_bar / previous
+        beta = 1 - alpha
+        weights = np.empty(self.n_steps)
+        weights[0] = 1 / (2 * alpha[0])
+        weights[1:] = beta[1:] / (2 * alpha[1:] * (1 - previous[1:]))
+        steps = np.unique(np.round(np.geomspace(1, self.n_steps, n_points)).astype(int) - 1)
+        edges = np.concatenate([[0], (steps[:-1] + steps[1:]) // 2 + 1, [self.n_steps]])
+        stratum_weights = np.add.reduceat(weights, edges[:-1])
+        return steps, stratum_weights
+
+    def log_likelihood_bound(self, x, steps, stratum_weights, noise):
+        """The variational lower bound on log p(x) of each row (estimated).
+
+        ``steps`` and ``stratum_weights`` come from :meth:`bound_quadrature`;
+        ``noise`` holds one standard normal row per step, shared by all rows
+        so that a row's bound does not depend on its batch. The decoder at
+        step 1 is a Gaussian of variance ``beta_1``.
+        """
+        alpha_bar = self.alpha_bar
+        beta_1 = 1 - alpha_bar[0]
+        terms = torch.zeros(x.shape[0], device=x.device)
+        for t, weight, eps in zip(steps.tolist(), stratum_weights.tolist(), noise, strict=True):
+            x_t = alpha_bar[t].sqrt() * x + (1 - alpha_bar[t]).sqrt() * eps
+            predicted = self.predict_noise(x_t, torch.full((x.shape[0],), t, device=x.device))
+            terms += weight * (predicted - eps).square().sum(dim=1)
+        last = alpha_bar[-1]
+        prior = 0.5 * (last * x.square() + (1 - last) - 1 - (1 - last).log()).sum(dim=1)
+        decoder_constant = 0.5 * x.shape[1] * (2 * math.pi * beta_1).log()
+        return -(terms + prior + decoder_constant)

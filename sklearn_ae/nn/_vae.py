@@ -1,0 +1,241 @@
+"""Variational autoencoder built around any network of the module protocol."""
+
+import math
+
+import torch
+from torch import nn
+from torch.distributions import ContinuousBernoulli
+
+from ._checks import check_real
+from ._registry import bypasses_code, get_architecture, module_arguments
+from ._train_mode import LazyTrainMode
+
+#: Likelihoods p(x | z) of :class:`VariationalAutoencoder`.
+LIKELIHOODS = ("gaussian", "bernoulli")
+
+# The learned Gaussian scale stays above this (in scaled units): a feature
+# that the decoder reconstructs exactly (a constant pixel) would otherwise
+# drive its scale, and the likelihood, to infinity.
+MIN_SCALE = 1e-3
+
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+class VariationalAutoencoder(LazyTrainMode, nn.Module):
+    """A variational autoencoder (Kingma and Welling, 2014) around a backbone network.
+
+    The backbone is any network of the module protocol with a code ("mlp",
+    "conv", "transformer" or a user's class), built with a code of
+    ``2 * n_components`` values: the encoder's output is the mean and the
+    log-variance of the Gaussian posterior q(z | x), and the decoder reads a
+    latent z of ``n_components`` values through the first half of its code
+    inputs (the second half is held at zero). The prior p(z) is a standard
+    normal, and the likelihood p(x | z) is
+
+    - "gaussian": a normal with the decoder output as mean and one learned
+      scale per feature (at least ``MIN_SCALE``), for any real data;
+    - "bernoulli": the continuous Bernoulli (Loaiza-Ganem and Cunningham,
+      2019), a proper density on [0, 1] whose logits the decoder outputs, for
+      data in [0, 1] such as pixel intensities.
+
+    The training loss is the negative evidence lower bound (ELBO) per
+    feature, with the KL term weighted by ``beta`` (Higgins et al., 2017).
+
+    Parameters
+    ----------
+    n_features : int
+        Values per row.
+    n_components : int, default=8
+        Size of the latent code z.
+    hidden_layer_sizes : tuple of int, default=(128,)
+        Widths of the backbone's stages.
+    activation : str, default="relu"
+        One of :data:`~sklearn_ae.nn.ACTIVATIONS`.
+    dropout : float, default=0.0
+        Dropout probability after each hidden activation.
+    image_shape : tuple of int or None, default=None
+        ``(C, H, W)`` of image rows, for backbones that take it.
+    backbone : str or type, default="mlp"
+        An architecture name or module class (see
+        :func:`~sklearn_ae.nn.get_architecture`) with ``encode`` and ``decode``.
+    backbone_params : dict or None, default=None
+        The backbone's own arguments (the estimators' ``architecture_params``).
+    likelihood : {"gaussian", "bernoulli"}, default="gaussian"
+        The distribution p(x | z).
+    beta : float, default=1.0
+        Weight of the KL term in the training loss; 1 gives the ELBO.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_ae.nn import VariationalAutoencoder
+    >>> vae = VariationalAutoencoder(5, n_components=2, hidden_layer_sizes=(8,))
+    >>> vae.encode(torch.zeros(3, 5)).shape
+    torch.Size([3, 2])
+    >>> vae.elbo(torch.zeros(3, 5), torch.zeros(1, 2)).shape
+    torch.Size([3])
+    """
+
+    default_hidden_layer_sizes = (128,)
+
+    def __init__(
+        self,
+        n_features,
+        n_components=8,
+        hidden_layer_sizes=(128,),
+        activation="relu",
+        dropout=0.0,
+        image_shape=None,
+        backbone="mlp",
+        backbone_params=None,
+        likelihood="gaussian",
+        beta=1.0,
+    ):
+        super().__init__()
+        owner = type(self).__name__
+        backbone_class = get_architecture(backbone)
+        if bypasses_code(backbone_class) or hasattr(backbone_class, "codebook_indices"):
+            raise ValueError(
+                f"{owner} needs a backbone with a continuous code, not "
+                f"{backbone_class.__name__}: use 'mlp' (tables), 'conv' (images) or "
+                "'transformer'."
+            )
+        if likelihood not in LIKELIHOODS:
+            raise ValueError(f"{owner}: likelihood must be one of {LIKELIHOODS}, got {likelihood!r}.")
+        self.beta = check_real(beta, "beta", owner, low=0, high=float("inf"))
+        self.likelihood = likelihood
+        self.n_components = n_components
+        shared = {
+            "n_features": n_features,
+            "n_components": 2 * n_components,
+            "hidden_layer_sizes": hidden_layer_sizes,
+            "activation": activation,
+            "dropout": dropout,
+            "image_shape": image_shape,
+        }
+        self.backbone = backbone_class(
+            **module_arguments(backbone_class, shared, backbone_params)
+        )
+        if likelihood == "gaussian":
+            self.log_scale = nn.Parameter(torch.zeros(n_features))
+        self._kl = None
+        self._logits = None
+
+    # ------------------------------------------------------------------
+    # The protocol: encode, decode, forward, loss
+    # ------------------------------------------------------------------
+    def posterior(self, x):
+        """Mean and log-variance of q(z | x), each of shape (n, n_components)."""
+        mean, log_var = self.backbone.encode(x).chunk(2, dim=1)
+        return mean, log_var.clamp(-30.0, 20.0)
+
+    def encode(self, x):
+        """The posterior mean of z, shape (n, n_components)."""
+        return self.posterior(x)[0]
+
+    def _decoder_output(self, z):
+        """Mean (gaussian) or logits (bernoulli) of p(x | z)."""
+        return self.backbone.decode(torch.cat([z, torch.zeros_like(z)], dim=1))
+
+    def decode(self, z):
+        """The mean of p(x | z), shape (n, n_features)."""
+        output = self._decoder_output(z)
+        if self.likelihood == "gaussian":
+            return output
+        return ContinuousBernoulli(logits=output, validate_args=False).mean
+
+    def forward(self, x):
+        """Reconstruct ``x``: the mean of p(x | z) for a z drawn from q(z | x).
+
+        In training z is drawn with the reparameterisation trick; in
+        evaluation it is the posterior mean. The KL term of each row is kept
+        for :meth:`loss`.
+        """
+        mean, log_var = self.posterior(x)
+        z = mean
+        if self.training:
+            z = mean + torch.randn_like(mean) * (0.5 * log_var).exp()
+        self._kl = _kl_to_standard_normal(mean, log_var)
+        output = self._decoder_output(z)
+        if self.likelihood == "gaussian":
+            return output
+        self._logits = output
+        return ContinuousBernoulli(logits=output, validate_args=False).mean
+
+    def loss(self, output, target):
+        """Negative ELBO per feature (KL weighted by ``beta``), averaged over rows.
+
+        ``output`` is what :meth:`forward` returned for the batch.
+        """
+        output = output if self.likelihood == "gaussian" else self._logits
+        nll = -self._log_likelihood(output, target)
+        kl, self._kl, self._logits = self._kl, None, None
+        return (nll + self.beta * kl).mean() / target.shape[1]
+
+    # ------------------------------------------------------------------
+    # Densities and samples
+    # ------------------------------------------------------------------
+    def scale(self):
+        """The Gaussian likelihood's scale of each feature."""
+        return self.log_scale.exp().clamp_min(MIN_SCALE)
+
+    def _log_likelihood(self, output, x):
+        """log p(x | z) of each row, from the decoder output for z."""
+        if self.likelihood == "gaussian":
+            log_scale = self.scale().log()
+            z_scores = (x - output) / log_scale.exp()
+            return -(0.5 * z_scores.square() + log_scale + _HALF_LOG_2PI).sum(dim=1)
+        distribution = ContinuousBernoulli(logits=output, validate_args=False)
+        return distribution.log_prob(x.clamp(0.0, 1.0)).sum(dim=1)
+
+    def elbo_terms(self, x, noise):
+        """Expected log-likelihood and KL term of each row's ELBO.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+        noise : torch.Tensor of shape (n_draws, n_components)
+            Standard normal draws shared by all rows: the expectation over
+            q(z | x) is their average, the same for a row whatever batch it
+            is in.
+
+        Returns
+        -------
+        log_likelihood, kl : torch.Tensor of shape (n,) each
+        """
+        mean, log_var = self.posterior(x)
+        std = (0.5 * log_var).exp()
+        log_likelihood = torch.zeros(x.shape[0], device=x.device)
+        for draw in noise:
+            output = self._decoder_output(mean + std * draw)
+            log_likelihood += self._log_likelihood(output, x)
+        return log_likelihood / len(noise), _kl_to_standard_normal(mean, log_var)
+
+    def elbo(self, x, noise):
+        """The evidence lower bound of each row, shape (n,) (see :meth:`elbo_terms`)."""
+        log_likelihood, kl = self.elbo_terms(x, noise)
+        return log_likelihood - kl
+
+    def sample(self, n_samples, generator=None, *, noise=True):
+        """Rows drawn from the model: z from the prior, then x from p(x | z).
+
+        With ``noise=False`` the rows are the means of p(x | z).
+        """
+        device = next(self.parameters()).device
+        z = torch.randn(n_samples, self.n_components, generator=generator, device=device)
+        output = self._decoder_output(z)
+        if self.likelihood == "gaussian":
+            if not noise:
+                return output
+            draws = torch.randn(output.shape, generator=generator, device=device)
+            return output + draws * self.scale()
+        distribution = ContinuousBernoulli(logits=output, validate_args=False)
+        if not noise:
+            return distribution.mean
+        uniform = torch.rand(output.shape, generator=generator, device=device)
+        return distribution.icdf(uniform.clamp(1e-6, 1 - 1e-6))
+
+
+def _kl_to_standard_normal(mean, log_var):
+    """KL(N(mean, exp(log_var)) || N(0, I)) of each row."""
+    return 0.5 * (mean.square() + log_var.exp() - 1.0 - log_var).sum(dim=1)
