@@ -1,20 +1,22 @@
 """Denoising with an autoencoder: (x + noise) -> x."""
 
 from functools import partial
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.base import OneToOneFeatureMixin, TransformerMixin, _fit_context
-from sklearn.utils import check_array
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseAutoencoder
 from ._docs import fill_shared_parameters
+from ._generative import GenerativeNetworkMixin
 from ._noise import NOISE_TYPES, corrupt
 
 
 @fill_shared_parameters(scaling_default="standard")
-class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
+class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
     """Remove noise from samples with a denoising autoencoder.
 
     ``fit(X)`` trains the network to map corrupted copies of X back to X,
@@ -47,6 +49,20 @@ class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
         0.028 and 0.031 for levels 0.2, 0.5, 1.0 and 1.5 ("mlp", no
         ``image_shape``). When X is clean, a level close to the noise
         expected at ``transform`` time is the better choice.
+    model : {"autoencoder", "diffusion"}, default="autoencoder"
+        "autoencoder" trains the network to map corrupted rows to clean ones.
+        "diffusion" trains a denoising diffusion model on clean X (see
+        :class:`AEGenerator`) and denoises by starting its reverse process at
+        the noise level of the data, given by ``noise_level`` (Gaussian
+        noise only): ``transform`` then removes noise of that level.
+    n_noise_levels : int, default=1000
+        ``model="diffusion"`` only: steps of the forward (noising) process.
+    n_sampling_steps : int, default=1
+        ``model="diffusion"`` only: reverse steps from the data's noise level
+        to clean data. One step returns the network's estimate of the clean
+        data ``E[x | x_noisy]``, which minimises the expected squared error;
+        more steps (DDIM spacing, with DDPM noise drawn from
+        ``random_state``) give sharper, less smooth outputs.
     %(architecture_parameters)s
     n_components : int or None, default=None
         Size of the code z. None uses ``n_features``: the corruption already
@@ -91,6 +107,9 @@ class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
         **BaseAutoencoder._parameter_constraints,
         "noise": [StrOptions(set(NOISE_TYPES))],
         "noise_level": [Interval(Real, 0, None, closed="left")],
+        "model": [StrOptions({"autoencoder", "diffusion"})],
+        "n_noise_levels": [Interval(Integral, 2, None, closed="left")],
+        "n_sampling_steps": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -98,6 +117,9 @@ class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
         *,
         noise="gaussian",
         noise_level=1.0,
+        model="autoencoder",
+        n_noise_levels=1000,
+        n_sampling_steps=1,
         architecture="mlp",
         image_shape=None,
         architecture_params=None,
@@ -145,6 +167,9 @@ class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
         )
         self.noise = noise
         self.noise_level = noise_level
+        self.model = model
+        self.n_noise_levels = n_noise_levels
+        self.n_sampling_steps = n_sampling_steps
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -167,6 +192,16 @@ class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
             The fitted estimator.
         """
         X = self._validate_X(X, reset=not (self.warm_start and hasattr(self, "net_")))
+        if self.model == "diffusion":
+            if self.noise != "gaussian":
+                raise ValueError(
+                    f"model='diffusion' removes Gaussian noise; noise={self.noise!r} needs "
+                    "model='autoencoder'."
+                )
+            # The diffusion model learns the clean data: the targets if given.
+            clean = self._validate_target(X, y) if _is_clean_target(y) else X
+            self._record_data_range(clean)
+            return self._fit_autoencoder(clean)
         if _is_clean_target(y):
             return self._fit_autoencoder(X, target=self._validate_target(X, y))
         corruption = None
@@ -200,7 +235,25 @@ class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
         X_denoised : ndarray of shape (n_samples, n_features)
             The network output, in the units and dtype of X.
         """
-        return self._reconstruct(self._check_fitted_X(X))
+        return self._denoise(self._check_fitted_X(X))
+
+    def _denoise(self, X):
+        """The network's output for X, or the diffusion model's reverse process."""
+        if self.model != "diffusion":
+            return self._reconstruct(X)
+        module = self.net_.module_
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        generator = torch.Generator(torch.device(self.net_.device)).manual_seed(int(seed))
+        x0_range = self._scaled_data_range()
+
+        def denoise(x):
+            return module.denoise(
+                x, self.noise_level, self.n_sampling_steps, generator, x0_range=x0_range
+            )
+
+        return self._collect(
+            denoise, X, self.n_features_in_, X.dtype, lambda _, out: self._unscaled(out)
+        )
 
     def score(self, X, y=None):
         """Negative mean squared error of the denoised X (higher is better).
@@ -221,7 +274,7 @@ class AEDenoiser(OneToOneFeatureMixin, TransformerMixin, BaseAutoencoder):
         X = self._check_fitted_X(X)
         target = self._validate_target(X, y) if _is_clean_target(y) else X
         _, scale = self._scaling()
-        return -float(np.mean(((self._reconstruct(X) - target) / scale) ** 2))
+        return -float(np.mean(((self._denoise(X) - target) / scale) ** 2))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

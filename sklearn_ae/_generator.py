@@ -10,26 +10,19 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.utils import check_array, check_random_state, gen_batches
+from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder
 from ._docs import fill_shared_parameters
-from .nn import DiffusionModel, VariationalAutoencoder
-from .nn._registry import accepts_image_shape, bypasses_code, module_arguments
+from ._generative import GENERATIVE_NETWORKS, GenerativeNetworkMixin
 from .nn._vae import LIKELIHOODS
 
-#: Generative models of :class:`AEGenerator`.
-MODELS = ("vae", "diffusion")
-
-# score_samples averages the VAE's expected log-likelihood over this many
-# draws of z, and estimates the diffusion bound from this many noise levels;
-# the draws are the same for every call, so scores are deterministic.
-_ELBO_DRAWS = 16
+# score_samples estimates the diffusion model's bound from this many noise
+# levels, with the same noise at every call.
 _BOUND_LEVELS = 50
-_SCORE_SEED = 0
 
 
 def _is_vae(estimator):
@@ -37,7 +30,13 @@ def _is_vae(estimator):
 
 
 @fill_shared_parameters(scaling_default="standard")
-class AEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, BaseAutoencoder):
+class AEGenerator(
+    GenerativeNetworkMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    DensityMixin,
+    BaseAutoencoder,
+):
     """Generate new samples with a variational autoencoder or a diffusion model.
 
     A density estimator in the style of
@@ -125,7 +124,7 @@ class AEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixi
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
-        "model": [StrOptions(set(MODELS))],
+        "model": [StrOptions(set(GENERATIVE_NETWORKS))],
         "likelihood": [StrOptions(set(LIKELIHOODS))],
         "beta": [Interval(Real, 0, None, closed="left")],
         "n_noise_levels": [Interval(Integral, 2, None, closed="left")],
@@ -224,53 +223,17 @@ class AEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixi
                     f"[{X.min():g}, {X.max():g}]. Rescale X (e.g. with MinMaxScaler) or "
                     "use likelihood='gaussian'."
                 )
-        self.data_min_ = X.min(axis=0).astype(np.float64)
-        self.data_max_ = X.max(axis=0).astype(np.float64)
+        self._record_data_range(X)
         return self._fit_autoencoder(X)
-
-    # ------------------------------------------------------------------
-    # The network
-    # ------------------------------------------------------------------
-    def _module_class(self):
-        module_class = super()._module_class()
-        if hasattr(module_class, "codebook_indices") or (
-            self.model == "vae" and bypasses_code(module_class)
-        ):
-            raise ValueError(
-                f"AEGenerator(model={self.model!r}) cannot use architecture="
-                f"{self.architecture!r}: "
-                + (
-                    "a VAE needs a network with a continuous code; use 'mlp' for tables "
-                    "or 'conv' for images."
-                    if self.model == "vae"
-                    else "use 'mlp' for tables or 'unet' for images."
-                )
-            )
-        return module_class
-
-    def _hidden_layer_sizes(self, module_class):
-        on_images = self.image_shape_ is not None and accepts_image_shape(module_class)
-        if self.hidden_layer_sizes is None and self.model == "diffusion" and not on_images:
-            return DiffusionModel.default_hidden_layer_sizes
-        return super()._hidden_layer_sizes(module_class)
-
-    def _network(self, module_class, shared):
-        own = {"backbone": self.architecture, "backbone_params": self.architecture_params}
-        if self.model == "vae":
-            own.update(likelihood=self.likelihood, beta=self.beta)
-        else:
-            own.update(n_steps=self.n_noise_levels)
-        network_class = self._network_class()
-        return network_class, module_arguments(network_class, shared, own)
-
-    def _network_class(self):
-        return VariationalAutoencoder if self.model == "vae" else DiffusionModel
 
     # ------------------------------------------------------------------
     # Sampling and densities
     # ------------------------------------------------------------------
     @validate_params(
-        {"n_samples": [Interval(Integral, 1, None, closed="left")], "random_state": ["random_state"]},
+        {
+            "n_samples": [Interval(Integral, 1, None, closed="left")],
+            "random_state": ["random_state"],
+        },
         prefer_skip_nested_validation=True,
     )
     def sample(self, n_samples=1, random_state=None):
@@ -300,7 +263,7 @@ class AEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixi
         module = self.net_.module_
         module.eval()
         if self.model == "diffusion":
-            x0_range = tuple(self._net_tensor(self._scaled(v)) for v in (self.data_min_, self.data_max_))
+            x0_range = self._scaled_data_range()
         out = np.empty((n_samples, self.n_features_in_))
         with torch.inference_mode():
             for rows in gen_batches(n_samples, self._inference_rows()):
@@ -313,10 +276,6 @@ class AEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixi
                     )
                 out[rows] = self._unscaled(draws).cpu().numpy()
         return out
-
-    def _scaled(self, values):
-        center, scale = self._scaling()
-        return (values - center) / scale
 
     def score_samples(self, X):
         """A lower bound on the log-density of each row: the ELBO.
@@ -345,17 +304,15 @@ class AEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixi
         """
         X = self._check_fitted_X(X)
         module = self.net_.module_
-        generator = torch.Generator().manual_seed(_SCORE_SEED)
         if self.model == "vae":
-            noise = torch.randn(_ELBO_DRAWS, module.n_components, generator=generator)
-            noise = self._net_tensor(noise)
+            noise = self._elbo_noise()
 
             def bound(x):
                 return module.elbo(x, noise)
 
         else:
             steps, weights = module.bound_quadrature(_BOUND_LEVELS)
-            noise = self._net_tensor(torch.randn(len(steps), X.shape[1], generator=generator))
+            noise = self._score_noise(len(steps))
 
             def bound(x):
                 return module.log_likelihood_bound(x, steps, weights, noise)
@@ -432,14 +389,7 @@ class AEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixi
         X_original : ndarray of shape (n_samples, n_features_in_)
             Decoded rows, in the units of the training data.
         """
-        check_is_fitted(self)
-        Z = check_array(X, dtype=[np.float64, np.float32])
-        if Z.shape[1] != self.n_components_:
-            raise ValueError(
-                f"inverse_transform expects codes with {self.n_components_} "
-                f"columns (n_components_), got {Z.shape[1]}."
-            )
-        return self._decode(Z, Z.dtype)
+        return self._inverse_transform(X)
 
     @property
     def _n_features_out(self):

@@ -4,7 +4,8 @@ import warnings
 
 import numpy as np
 import torch
-from sklearn.utils import gen_batches
+from sklearn.utils import check_array, gen_batches
+from sklearn.utils.validation import check_is_fitted
 
 from ._scaling import scaling_arrays
 from .nn._registry import accepts_image_shape
@@ -130,6 +131,17 @@ class InferenceMixin:
             lambda _, out: self._unscaled(out),
             scale_input=False,
         )
+
+    def _inverse_transform(self, Z):
+        """Check codes Z, then decode them (``inverse_transform`` of a fitted model)."""
+        check_is_fitted(self)
+        Z = check_array(Z, dtype=[np.float64, np.float32])
+        if Z.shape[1] != self.n_components_:
+            raise ValueError(
+                f"inverse_transform expects codes with {self.n_components_} "
+                f"columns (n_components_), got {Z.shape[1]}."
+            )
+        return self._decode(Z, Z.dtype)
 
     def _reconstruct(self, X):
         """Network output for X, in the original feature units, dtype of X."""

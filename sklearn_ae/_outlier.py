@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseAutoencoder
 from ._docs import fill_shared_parameters
+from ._generative import GenerativeNetworkMixin
 from ._scaling import row_sample
 from .nn import TrimmedMSELoss
 
@@ -31,7 +32,7 @@ _MAX_AUTO_COMPONENTS = 64
     scaling_default="robust",
     documented_here=("dropout", "max_iter", "learning_rate_init"),
 )
-class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
+class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
     """Unsupervised outlier detection with an autoencoder.
 
     The autoencoder is trained to reconstruct the training data. A sample
@@ -87,6 +88,15 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         :class:`~sklearn_ae.nn.TrimmedMSELoss`). It need not match the
         share of outliers: on ODDS, 0.1 / 0.2 / 0.3 gave mean ROC-AUC 0.841 /
         0.844 / 0.842 and no trimming 0.840. 0 trains on plain squared error.
+    model : {"autoencoder", "vae"}, default="autoencoder"
+        "autoencoder" scores by reconstruction and code as above. "vae"
+        trains a variational autoencoder (Gaussian likelihood with a learned
+        scale per feature; see :class:`AEGenerator`) on the ELBO and scores
+        each sample by its ELBO per feature (in the scaled space, averaged
+        over 16 fixed draws of z): ``score_components`` then returns the
+        negative expected log-likelihood and the KL term, per feature, and
+        ``trim_fraction`` is not used. Measured on ODDS
+        (``benchmarks/bench_outliers.py``), see the README.
     %(architecture_parameters)s
     n_components : int or None, default=None
         Size of the code z. None uses ``min(64, n_features)``: a code as
@@ -166,6 +176,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
             Interval(Real, 0, 0.5, closed="right"),
         ],
         "trim_fraction": [Interval(Real, 0, 0.5, closed="both")],
+        "model": [StrOptions({"autoencoder", "vae"})],
     }
 
     def __init__(
@@ -173,6 +184,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         *,
         contamination="auto",
         trim_fraction=0.2,
+        model="autoencoder",
         architecture="mlp",
         image_shape=None,
         architecture_params=None,
@@ -220,6 +232,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         )
         self.contamination = contamination
         self.trim_fraction = trim_fraction
+        self.model = model
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -260,6 +273,9 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
                 "Rescale those features (or use scaling='standard')."
             )
         self.feature_error_scale_ = _floored(mean_errors)
+        if self.model == "vae":
+            self.score_unit_ = np.ones(2)
+            return self._score_components(X, summed=True)
         # Robust statistics of the code, on at most 20,000 random rows.
         rng = check_random_state(self.random_state)
         codes = self._encode(row_sample(X, rng)).astype(np.float64)
@@ -368,6 +384,8 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         returns their sum, shape (n_samples,), instead of (n_samples, 2).
         """
         units = self.score_unit_ if units is None else units
+        if self.model == "vae":
+            return self._elbo_components(X, summed)
 
         def as_tensor(values):
             # Clipped so that weights of degenerate (near-constant) data stay finite.
@@ -390,6 +408,18 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
                     parts = torch.stack([reconstruction, distance], dim=1)
                 out[rows] = parts[:n_rows].cpu().numpy()
         return out
+
+    def _elbo_components(self, X, summed):
+        """Negative expected log-likelihood and KL term per feature (VAE)."""
+        module = self.net_.module_
+        noise = self._elbo_noise()
+
+        def parts(x):
+            log_likelihood, kl = module.elbo_terms(x, noise)
+            return torch.stack([-log_likelihood, kl], dim=1) / x.shape[1]
+
+        components = self._collect(parts, X, 2, np.float64, lambda _, values: values)
+        return components.sum(axis=1) if summed else components
 
     @staticmethod
     def _default_n_components(n_features):

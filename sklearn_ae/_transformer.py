@@ -1,9 +1,6 @@
 """Dimensionality reduction with an autoencoder."""
 
-import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
-from sklearn.utils import check_array
-from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder
 from ._docs import fill_shared_parameters
@@ -110,14 +107,7 @@ class AETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoe
         X_original : ndarray of shape (n_samples, n_features_in_)
             The decoder output, in the units of the training data.
         """
-        check_is_fitted(self)
-        Z = check_array(X, dtype=[np.float64, np.float32])
-        if Z.shape[1] != self.n_components_:
-            raise ValueError(
-                f"inverse_transform expects codes with {self.n_components_} "
-                f"columns (n_components_), got {Z.shape[1]}."
-            )
-        return self._decode(Z, Z.dtype)
+        return self._inverse_transform(X)
 
     def score(self, X, y=None):
         """Negative mean squared reconstruction error (higher is better).

@@ -16,6 +16,7 @@ __all__ = ["TRUSTED_TYPES", "dump", "load"]
 #: The types of this package that a saved estimator may contain.
 TRUSTED_TYPES = (
     "sklearn_ae._denoiser.AEDenoiser",
+    "sklearn_ae._generator.AEGenerator",
     "sklearn_ae._outlier.AEOutlierDetector",
     "sklearn_ae._transformer.AETransformer",
 )

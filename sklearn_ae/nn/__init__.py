@@ -28,8 +28,8 @@ __all__ = [
     "TransformerAutoencoder",
     "TrimmedMSELoss",
     "UNet",
-    "VariationalAutoencoder",
     "VQAutoencoder",
+    "VariationalAutoencoder",
     "VectorQuantizer",
     "get_architecture",
 ]

@@ -114,22 +114,20 @@ class DiffusionModel(LazyTrainMode, nn.Module):
                 backbone_params.setdefault("residual", False)
         else:
             shared["n_features"] = n_features + TIME_FEATURES
-        self.backbone = backbone_class(
-            **module_arguments(backbone_class, shared, backbone_params)
-        )
+        self.backbone = backbone_class(**module_arguments(backbone_class, shared, backbone_params))
         alpha_bar = torch.as_tensor(cosine_alpha_bar(self.n_steps), dtype=torch.float32)
         self.register_buffer("alpha_bar", alpha_bar, persistent=False)
-        frequencies = torch.exp(
-            -math.log(10_000) * torch.arange(TIME_FEATURES // 2) / (TIME_FEATURES // 2)
-        )
+        # Fourier features of t / n_steps in [0, 1): the lowest frequency
+        # is monotone over the steps, the highest resolves about 1/256 of them.
+        frequencies = math.pi * 2.0 ** torch.arange(TIME_FEATURES // 2) / self.n_steps
         self.register_buffer("frequencies", frequencies, persistent=False)
-        self._noise = None
+        self._velocity = None
 
     # ------------------------------------------------------------------
     # Training
     # ------------------------------------------------------------------
-    def predict_noise(self, x_t, t):
-        """The backbone's estimate of the noise in ``x_t`` at steps ``t`` (int64, (n,))."""
+    def predict_velocity(self, x_t, t):
+        """The backbone's output: the velocity ``v`` of ``x_t`` at steps ``t`` (int64, (n,))."""
         if self.image_shape is None:
             angles = t[:, None].float() * self.frequencies
             inputs = torch.cat([x_t, angles.sin(), angles.cos()], dim=1)
@@ -139,27 +137,39 @@ class DiffusionModel(LazyTrainMode, nn.Module):
             inputs = torch.cat([x_t, noise_std[:, None].expand(-1, height * width)], dim=1)
         return self.backbone(inputs)[:, : self.n_features]
 
-    def forward(self, x):
-        """Noise each row at a random step and return the predicted noise.
+    def predict_noise(self, x_t, t):
+        """The estimate of the noise in ``x_t`` at steps ``t``, from the velocity.
 
-        The drawn noise is kept for :meth:`loss`.
+        ``eps = sqrt(alpha_bar) v + sqrt(1 - alpha_bar) x_t``: at pure noise
+        the input itself, whatever the backbone outputs.
+        """
+        alpha_bar = self.alpha_bar[t][:, None]
+        return alpha_bar.sqrt() * self.predict_velocity(x_t, t) + (1 - alpha_bar).sqrt() * x_t
+
+    def forward(self, x):
+        """Noise each row at a random step and return the predicted velocity.
+
+        The target velocity ``v = sqrt(alpha_bar) eps - sqrt(1 - alpha_bar)
+        x`` (Salimans and Ho, 2022) is kept for :meth:`loss`. Predicting
+        ``v`` rather than the noise ``eps`` keeps the target of order one at
+        every noise level.
         """
         t = torch.randint(0, self.n_steps, (x.shape[0],), device=x.device)
         noise = torch.randn_like(x)
         alpha_bar = self.alpha_bar[t][:, None]
         x_t = alpha_bar.sqrt() * x + (1 - alpha_bar).sqrt() * noise
-        self._noise = noise
-        return self.predict_noise(x_t, t)
+        self._velocity = alpha_bar.sqrt() * noise - (1 - alpha_bar).sqrt() * x
+        return self.predict_velocity(x_t, t)
 
     def loss(self, output, target):
-        """Mean squared error of the predicted noise (the "simple" loss of DDPM)."""
-        noise, self._noise = self._noise, None
-        return (output - noise).square().mean()
+        """Mean squared error of the predicted velocity."""
+        velocity, self._velocity = self._velocity, None
+        return (output - velocity).square().mean()
 
     # ------------------------------------------------------------------
     # The reverse process
     # ------------------------------------------------------------------
-    def reverse(self, x, start, n_sampling_steps, generator=None, eta=0.0, x0_range=None):
+    def reverse(self, x, start, n_sampling_steps, generator=None, eta=1.0, x0_range=None):
         """Run the reverse process from ``x`` at step ``start`` (0-based) to the data.
 
         DDIM updates over ``n_sampling_steps`` steps evenly spaced from
@@ -179,15 +189,20 @@ class DiffusionModel(LazyTrainMode, nn.Module):
             if i == len(steps) - 1:
                 return x0
             alpha_bar_next = self.alpha_bar[steps[i + 1]]
-            sigma = eta * ((1 - alpha_bar_next) / (1 - alpha_bar) * (1 - alpha_bar / alpha_bar_next)).sqrt()
+            sigma = (
+                eta
+                * ((1 - alpha_bar_next) / (1 - alpha_bar) * (1 - alpha_bar / alpha_bar_next)).sqrt()
+            )
             # The noise implied by the clipped x0 keeps the update consistent.
             noise = (x - alpha_bar.sqrt() * x0) / (1 - alpha_bar).sqrt()
-            x = alpha_bar_next.sqrt() * x0 + (1 - alpha_bar_next - sigma**2).sqrt() * noise
+            # Clamped: float32 rounding can make the variance left a hair negative.
+            kept = (1 - alpha_bar_next - sigma**2).clamp_min(0)
+            x = alpha_bar_next.sqrt() * x0 + kept.sqrt() * noise
             if eta > 0:
                 x = x + sigma * torch.randn(x.shape, generator=generator, device=x.device)
         return x
 
-    def sample(self, n_samples, n_sampling_steps=50, generator=None, eta=0.0, x0_range=None):
+    def sample(self, n_samples, n_sampling_steps=50, generator=None, eta=1.0, x0_range=None):
         """Rows drawn from the model, starting from pure noise."""
         device = self.alpha_bar.device
         x = torch.randn(n_samples, self.n_features, generator=generator, device=device)
@@ -202,7 +217,7 @@ class DiffusionModel(LazyTrainMode, nn.Module):
         target = 1.0 / (1.0 + noise_std**2)
         return int(torch.argmin((self.alpha_bar - target).abs()))
 
-    def denoise(self, y, noise_std, n_sampling_steps, generator=None, eta=0.0, x0_range=None):
+    def denoise(self, y, noise_std, n_sampling_steps, generator=None, eta=1.0, x0_range=None):
         """Remove Gaussian noise of standard deviation ``noise_std`` from rows ``y``."""
         t = self.step_for_noise(noise_std)
         x_t = self.alpha_bar[t].sqrt() * y

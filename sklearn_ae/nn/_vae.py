@@ -101,7 +101,9 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
                 "'transformer'."
             )
         if likelihood not in LIKELIHOODS:
-            raise ValueError(f"{owner}: likelihood must be one of {LIKELIHOODS}, got {likelihood!r}.")
+            raise ValueError(
+                f"{owner}: likelihood must be one of {LIKELIHOODS}, got {likelihood!r}."
+            )
         self.beta = check_real(beta, "beta", owner, low=0, high=float("inf"))
         self.likelihood = likelihood
         self.n_components = n_components
@@ -113,9 +115,7 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
             "dropout": dropout,
             "image_shape": image_shape,
         }
-        self.backbone = backbone_class(
-            **module_arguments(backbone_class, shared, backbone_params)
-        )
+        self.backbone = backbone_class(**module_arguments(backbone_class, shared, backbone_params))
         if likelihood == "gaussian":
             self.log_scale = nn.Parameter(torch.zeros(n_features))
         self._kl = None

@@ -1,0 +1,110 @@
+"""Networks with a likelihood: the architecture wrapped in a VAE or a diffusion model."""
+
+import numpy as np
+import torch
+
+from .nn import DiffusionModel, VariationalAutoencoder
+from .nn._registry import accepts_image_shape, bypasses_code, module_arguments
+
+# A VAE's ELBO averages its expectation over z over this many draws, the
+# same at every call, so that scores are deterministic.
+ELBO_DRAWS = 16
+_SCORE_SEED = 0
+
+#: The network class of each generative model.
+GENERATIVE_NETWORKS = {"vae": VariationalAutoencoder, "diffusion": DiffusionModel}
+
+
+class GenerativeNetworkMixin:
+    """Train the architecture inside a VAE or a diffusion model when ``model`` asks.
+
+    The estimator's ``architecture`` becomes the backbone of
+    :class:`~sklearn_ae.nn.VariationalAutoencoder` (``model="vae"``) or
+    :class:`~sklearn_ae.nn.DiffusionModel` (``model="diffusion"``), and its
+    ``architecture_params`` the backbone's own settings. Any other value of
+    ``model`` trains the architecture itself. The VAE reads the estimator's
+    ``likelihood`` and ``beta`` and the diffusion model its
+    ``n_noise_levels``, where the estimator has them (else a Gaussian
+    likelihood and ``beta=1``).
+    """
+
+    def _generative_model(self):
+        """ "vae", "diffusion" or None (a plain autoencoder)."""
+        return self.model if self.model in GENERATIVE_NETWORKS else None
+
+    def _network_class(self):
+        model = self._generative_model()
+        return GENERATIVE_NETWORKS[model] if model else super()._network_class()
+
+    def _module_class(self):
+        module_class = super()._module_class()
+        model = self._generative_model()
+        if model is None:
+            return module_class
+        if hasattr(module_class, "codebook_indices") or (
+            model == "vae" and bypasses_code(module_class)
+        ):
+            advice = (
+                "a VAE needs a network with a continuous code; use 'mlp' for tables or "
+                "'conv' for images."
+                if model == "vae"
+                else "use 'mlp' for tables or 'unet' for images."
+            )
+            raise ValueError(
+                f"{type(self).__name__}(model={model!r}) cannot use "
+                f"architecture={self.architecture!r}: {advice}"
+            )
+        return module_class
+
+    def _hidden_layer_sizes(self, module_class):
+        on_images = self.image_shape_ is not None and accepts_image_shape(module_class)
+        if (
+            self.hidden_layer_sizes is None
+            and self._generative_model() == "diffusion"
+            and not on_images
+        ):
+            return DiffusionModel.default_hidden_layer_sizes
+        return super()._hidden_layer_sizes(module_class)
+
+    def _network(self, module_class, shared):
+        model = self._generative_model()
+        if model is None:
+            return super()._network(module_class, shared)
+        own = {"backbone": self.architecture, "backbone_params": self.architecture_params}
+        if model == "vae":
+            own.update(
+                likelihood=getattr(self, "likelihood", "gaussian"),
+                beta=getattr(self, "beta", 1.0),
+            )
+        else:
+            own.update(n_steps=self.n_noise_levels)
+        network_class = GENERATIVE_NETWORKS[model]
+        return network_class, module_arguments(network_class, shared, own)
+
+    def _record_data_range(self, X):
+        """Set ``data_min_`` and ``data_max_``, the range of each feature in X."""
+        self.data_min_ = X.min(axis=0).astype(np.float64)
+        self.data_max_ = X.max(axis=0).astype(np.float64)
+
+    def _scaled_data_range(self):
+        """``(low, high)``: the training range in the scaled space, as net tensors.
+
+        The diffusion model clips its estimate of the clean data to it at
+        every reverse step.
+        """
+        center, scale = self._scaling()
+        return tuple(
+            self._net_tensor((values - center) / scale)
+            for values in (self.data_min_, self.data_max_)
+        )
+
+    def _elbo_noise(self):
+        """The standard normal draws of z that every ELBO of the VAE uses."""
+        generator = torch.Generator().manual_seed(_SCORE_SEED)
+        n_components = self.net_.module_.n_components
+        return self._net_tensor(torch.randn(ELBO_DRAWS, n_components, generator=generator))
+
+    def _score_noise(self, n_values):
+        """Standard normal draws of shape (n_values, n_features_in_), the same at every call."""
+        generator = torch.Generator().manual_seed(_SCORE_SEED)
+        return self._net_tensor(torch.randn(n_values, self.n_features_in_, generator=generator))

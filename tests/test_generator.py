@@ -1,0 +1,195 @@
+"""AEGenerator: sampling, densities, the latent code, persistence and bad input."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+
+from sklearn_ae import AEGenerator
+from sklearn_ae import _inference as inference
+from sklearn_ae.persistence import dump, load
+
+TINY = {"hidden_layer_sizes": (8,), "max_iter": 3, "random_state": 0}
+MODELS = {
+    "vae": {"model": "vae", "n_components": 3},
+    "vae bernoulli": {"model": "vae", "likelihood": "bernoulli", "scaling": None},
+    "vae conv": {
+        "model": "vae",
+        "architecture": "conv",
+        "image_shape": (1, 8, 8),
+        "hidden_layer_sizes": (4, 8),
+    },
+    "diffusion": {"model": "diffusion", "n_noise_levels": 50, "n_sampling_steps": 5},
+    "diffusion unet": {
+        "model": "diffusion",
+        "architecture": "unet",
+        "image_shape": (1, 8, 8),
+        "hidden_layer_sizes": (4, 8),
+        "n_sampling_steps": 3,
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, _ = load_digits(return_X_y=True)
+    return X[:200] / 16
+
+
+@pytest.fixture(scope="module", params=list(MODELS))
+def fitted(request, digits):
+    return AEGenerator(**{**TINY, **MODELS[request.param]}).fit(digits)
+
+
+def test_sample_shape_units_and_reproducibility(fitted, digits):
+    samples = fitted.sample(7)
+    assert samples.shape == (7, 64)
+    assert samples.dtype == np.float64
+    assert np.all(np.isfinite(samples))
+    np.testing.assert_array_equal(samples, fitted.sample(7))  # int random_state
+    assert not np.array_equal(fitted.sample(7, random_state=1), samples)
+    np.testing.assert_array_equal(
+        fitted.sample(7, random_state=1), fitted.sample(7, random_state=1)
+    )
+
+
+def test_sampling_is_batched_with_bounded_memory(fitted, monkeypatch):
+    monkeypatch.setattr(inference, "INFERENCE_BATCH_ELEMENTS", 1)  # 64 rows per batch
+    samples = fitted.sample(150)
+    assert samples.shape == (150, 64)
+    assert np.all(np.isfinite(samples))
+    assert np.unique(samples[:, 30]).size > 100  # batches are not copies of each other
+
+
+def test_score_samples_is_deterministic_and_split_invariant(fitted, digits):
+    scores = fitted.score_samples(digits)
+    assert scores.shape == (len(digits),)
+    assert np.all(np.isfinite(scores))
+    np.testing.assert_array_equal(scores, fitted.score_samples(digits))
+    split = np.concatenate([fitted.score_samples(digits[:77]), fitted.score_samples(digits[77:])])
+    # float32 sums over 64 features: rounding noise of about 1e-5 nats. The
+    # CPU BLAS rounds some narrow matrix products differently by row position.
+    np.testing.assert_allclose(split, scores, rtol=1e-5, atol=1e-4)
+    assert fitted.score(digits) == pytest.approx(scores.mean())
+
+
+@pytest.mark.parametrize("model", ["vae", "diffusion"])
+def test_scores_are_densities_of_x_in_its_own_units(model, digits):
+    """Rescaling X by 10 moves every log-density by -log(10) per varying feature.
+
+    Constant features (pixels that are 0 in every image) keep their scale
+    of 1 in the scaling, so their density does not change.
+    """
+    params = {**TINY, **MODELS[model]}
+    small = AEGenerator(**params).fit(digits)
+    large = AEGenerator(**params).fit(10 * digits)
+    n_varying = int(np.sum(digits.std(axis=0) > 0))
+    assert n_varying < 64
+    np.testing.assert_allclose(
+        large.score_samples(10 * digits),
+        small.score_samples(digits) - n_varying * np.log(10),
+        rtol=1e-5,
+    )
+
+
+@pytest.mark.parametrize("model", ["vae", "diffusion"])
+def test_training_raises_the_density_of_the_data(model, digits):
+    params = {**MODELS[model], "hidden_layer_sizes": (32,), "random_state": 0}
+    short = AEGenerator(**params, max_iter=1).fit(digits)
+    long = AEGenerator(**params, max_iter=60).fit(digits)
+    assert long.score(digits) > short.score(digits) + 2
+    # Real rows are likelier than rows whose pixels are shuffled.
+    shuffled = np.random.RandomState(0).permutation(digits.T).T
+    assert long.score(digits) > long.score(shuffled)
+
+
+def test_vae_latent_code(digits):
+    vae = AEGenerator(**TINY, n_components=3).fit(digits)
+    Z = vae.transform(digits[:5])
+    assert Z.shape == (5, 3)
+    assert vae.inverse_transform(Z).shape == (5, 64)
+    assert vae.n_components_ == 3
+    assert list(vae.get_feature_names_out()) == ["aegenerator0", "aegenerator1", "aegenerator2"]
+    frame = clone(vae).set_output(transform="pandas").fit_transform(digits)
+    assert list(frame.columns) == ["aegenerator0", "aegenerator1", "aegenerator2"]
+    with pytest.raises(ValueError, match="3 columns"):
+        vae.inverse_transform(np.zeros((2, 4)))
+
+
+def test_diffusion_has_no_latent_code(digits):
+    diffusion = AEGenerator(**TINY, **MODELS["diffusion"]).fit(digits)
+    for method in ("transform", "fit_transform", "inverse_transform"):
+        assert not hasattr(diffusion, method)
+    assert diffusion.n_components_ is None
+
+
+def test_diffusion_samples_stay_in_the_training_range(digits):
+    diffusion = AEGenerator(**TINY, **MODELS["diffusion"]).fit(digits)
+    samples = diffusion.sample(50)
+    assert np.all(samples >= diffusion.data_min_ - 1e-5)
+    assert np.all(samples <= diffusion.data_max_ + 1e-5)
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_pickle_and_skops_round_trips(model, digits, tmp_path):
+    generator = AEGenerator(**{**TINY, **MODELS[model]}).fit(digits)
+    expected_samples = generator.sample(5)
+    expected_scores = generator.score_samples(digits[:20])
+    path = tmp_path / "generator.skops"
+    dump(generator, path)
+    for restored in (pickle.loads(pickle.dumps(generator)), load(path)):
+        np.testing.assert_array_equal(restored.sample(5), expected_samples)
+        np.testing.assert_array_equal(restored.score_samples(digits[:20]), expected_scores)
+
+
+def test_bernoulli_likelihood_checks_its_data(digits):
+    with pytest.raises(ValueError, match="scaling=None"):
+        AEGenerator(**TINY, likelihood="bernoulli").fit(digits)
+    with pytest.raises(ValueError, match=r"needs X in \[0, 1\]"):
+        AEGenerator(**TINY, likelihood="bernoulli", scaling=None).fit(digits * 16)
+    vae = AEGenerator(**TINY, likelihood="bernoulli", scaling=None).fit(digits)
+    outside = digits[:3].copy()
+    outside[0, 5] = 1.5
+    scores = vae.score_samples(outside)
+    assert scores[0] == -np.inf
+    assert np.all(np.isfinite(scores[1:]))
+    samples = vae.sample(20)
+    assert samples.min() >= 0
+    assert samples.max() <= 1
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"model": "vae", "architecture": "unet", "image_shape": (1, 8, 8)}, "continuous code"),
+        ({"model": "vae", "architecture": "vq"}, "continuous code"),
+        ({"model": "diffusion", "architecture": "vq"}, "'unet' for images"),
+        ({"model": "gan"}, "'model' parameter"),
+        ({"beta": -1.0}, "'beta' parameter"),
+        ({"n_noise_levels": 1}, "'n_noise_levels' parameter"),
+        ({"n_sampling_steps": 0}, "'n_sampling_steps' parameter"),
+        ({"likelihood": "poisson"}, "'likelihood' parameter"),
+    ],
+)
+def test_bad_parameters_get_clear_errors(params, message, digits):
+    with pytest.raises(ValueError, match=message):
+        AEGenerator(**{**TINY, **params}).fit(digits)
+
+
+def test_bad_sample_arguments(fitted):
+    with pytest.raises(ValueError, match="n_samples"):
+        fitted.sample(0)
+    with pytest.raises(ValueError, match="n_samples"):
+        fitted.sample(2.5)
+
+
+def test_sampling_leaves_the_global_random_state_alone(fitted):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    fitted.sample(4)
+    fitted.score_samples(np.zeros((2, 64)))
+    np.testing.assert_array_equal(torch.rand(3), expected)
