@@ -18,7 +18,8 @@ part is reported with ``contamination="auto"`` and with the threshold set at
 the true contamination of the training part.
 
 ``AEOutlierDetector(architecture="transformer")`` runs with and without
-masking (``mask_ratio=0.25``).
+masking (``mask_ratio=0.25``); "AE vae" is ``AEOutlierDetector(model="vae")``,
+scoring by the ELBO of a variational autoencoder.
 
     python benchmarks/bench_outliers.py [--methods NAME ...] [--datasets NAME ...]
 
@@ -85,6 +86,7 @@ METHODS = {
         architecture_params={"mask_ratio": MASK_RATIO},
         random_state=seed,
     ),
+    "AE vae": lambda seed: AEOutlierDetector(model="vae", random_state=seed),
     "IsolationForest": lambda seed: IsolationForest(random_state=seed),
     "LOF": lambda seed: LocalOutlierFactor(novelty=True),
     "PCA": lambda seed: PCAReconstruction(),

@@ -13,6 +13,7 @@ the trained model on the training data.
     python benchmarks/bench_train.py            # tables
     python benchmarks/bench_train.py --images   # conv and U-Net networks
     python benchmarks/bench_train.py --attention   # transformer and vq networks
+    python benchmarks/bench_train.py --generation  # VAE and diffusion (AEGenerator)
 """
 
 import sys
@@ -24,8 +25,7 @@ import torch
 from _common import interleaved_times, plain_autoencoder, setup, write_results
 from _common import synthetic as make_data
 
-from sklearn_ae import AEDenoiser, AEOutlierDetector, AETransformer
-from sklearn_ae.nn import get_architecture
+from sklearn_ae import AEDenoiser, AEGenerator, AEOutlierDetector, AETransformer
 
 SHAPES = [(20_000, 30), (200_000, 30), (50_000, 200)]
 EPOCHS, BATCH, LR, REPEATS = 5, 256, 1e-3, 3
@@ -44,9 +44,13 @@ DETECTOR = {**SETTINGS, "trim_fraction": 0.0}
 
 
 def train_mse(module, X):
+    """Reconstruction error on X, or for a network with its own loss that loss."""
     with torch.inference_mode():
         module.eval()
         X_t = torch.from_numpy(X)
+        if hasattr(module, "loss"):
+            torch.manual_seed(0)  # a diffusion loss draws noise levels
+            return float(np.mean([module.loss(module(b), b).item() for b in X_t.split(512)]))
         return float(torch.cat([((module(b) - b) ** 2).mean(1) for b in X_t.split(512)]).mean())
 
 
@@ -66,7 +70,10 @@ def plain_loop(X, fused, module=None, batch_size=BATCH):
         for start in range(0, len(X_t), batch_size):
             batch = X_t[order[start : start + batch_size]]
             optimizer.zero_grad()
-            loss = torch.nn.functional.mse_loss(model(batch), batch)
+            if hasattr(model, "loss"):  # a likelihood of its own (VAE, diffusion)
+                loss = model.loss(model(batch), batch)
+            else:
+                loss = torch.nn.functional.mse_loss(model(batch), batch)
             if hasattr(model, "auxiliary_loss"):
                 loss = loss + model.auxiliary_loss()
             loss.backward()
@@ -125,8 +132,18 @@ ARCHITECTURE_CASES = {
         ("vq", None, 20_000, 30, AETransformer, {"n_components": 8}, BATCH),
         ("vq", (1, 28, 28), 2_000, 784, AETransformer, {"n_components": 4}, 32),
     ],
+    "generation": [
+        ("mlp", None, 20_000, 30, AEGenerator, {"model": "vae", "n_components": 8}, BATCH),
+        ("mlp", None, 20_000, 30, AEGenerator, {"model": "diffusion"}, BATCH),
+        ("conv", (1, 28, 28), 2_000, 784, AEGenerator, {"model": "vae", "n_components": 16}, 32),
+        ("unet", (1, 28, 28), 1_000, 784, AEGenerator, {"model": "diffusion"}, 32),
+    ],
 }
-TITLES = {"images": "image networks", "attention": "transformer and vector-quantised networks"}
+TITLES = {
+    "images": "image networks",
+    "attention": "transformer and vector-quantised networks",
+    "generation": "generative models (AEGenerator)",
+}
 
 
 def architecture_rows(group):
@@ -145,8 +162,8 @@ def architecture_rows(group):
             "random_state": 0,
             **extra,
         }
-        module_class = get_architecture(architecture)
         probe = Estimator(**settings).set_params(max_iter=1).fit(X[:64], X[:64])
+        module_class = type(probe.net_.module_)
         arguments = probe.net_.get_params_for("module")
 
         def loop(fused, module_class=module_class, arguments=arguments, X=X, batch=batch):
@@ -163,6 +180,8 @@ def architecture_rows(group):
         seconds, modules = interleaved_times(list(methods.values()), REPEATS)
         reference, fused = seconds[0] / EPOCHS, seconds[1] / EPOCHS
         data = f"{n} x {shape}" if shape else f"{n} x {d}"
+        if "model" in extra:
+            data = f"{extra['model']} {data}"
         for name, secs, module in zip(methods, seconds, modules, strict=True):
             per_epoch = secs / EPOCHS
             rows.append(
@@ -176,11 +195,13 @@ def architecture_rows(group):
                 ]
             )
             print(rows[-1], flush=True)
-    header = ["data", "method", "s / epoch", "ratio to plain loop", "ratio to fused loop", "MSE"]
+    quality = "loss" if group == "generation" else "MSE"
+    header = ["data", "method", "s / epoch", "ratio to plain loop", "ratio to fused loop", quality]
     details = (
         f"{EPOCHS} epochs, median of {REPEATS} interleaved repeats; the loops train the "
         "estimator's own module class with its own loss terms (a codebook's commitment "
-        "loss)."
+        "loss) or its own loss (a VAE's negative ELBO, a diffusion model's velocity error, "
+        "shown in the last column instead of the MSE)."
         + (
             " A residual U-Net reconstructs X from X trivially: MSE about 0."
             if group == "images"

@@ -389,6 +389,14 @@ class BaseAutoencoder(
             return bool(self.early_stopping)
         return n_samples * self.validation_fraction >= _MIN_VALIDATION_ROWS
 
+    def _stops_on_training_loss(self):
+        """Whether training without a validation set stops when its loss stalls."""
+        return True
+
+    def _averages_weights(self):
+        """Whether the fitted network keeps a moving average of its weights."""
+        return False
+
     @contextmanager
     def _unfitted_on_failure(self):
         """Any exception inside leaves the estimator unfitted, then propagates.
@@ -436,6 +444,8 @@ class BaseAutoencoder(
         stopper = dict(net.callbacks_)["stopper"]
         if stopper.misses_ >= stopper.patience:
             return
+        if not (self.early_stopping_ or self._stops_on_training_loss()):
+            return  # trained for max_iter epochs by design
         if n_epochs >= max_epochs:
             if self.max_iter == "auto":
                 return  # a training budget by design, not a failure to converge

@@ -2,7 +2,9 @@
 
 import math
 
+import torch
 from skorch.callbacks import Callback
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
 from .exceptions import TrainingDivergedError
@@ -62,4 +64,47 @@ class EpochProgressBar(Callback):
     def __getstate__(self):
         state = self.__dict__.copy()
         state.pop("bar_", None)
+        return state
+
+
+class WeightAveraging(Callback):
+    """Keep an exponential moving average of the weights; use it after training.
+
+    Diffusion models sample markedly better from averaged weights than
+    from the last ones (Ho et al., 2020; Nichol and Dhariwal, 2021). The
+    average is updated after every optimizer step with torch's
+    :class:`~torch.optim.swa_utils.AveragedModel` and copied into the
+    module when training ends.
+
+    Parameters
+    ----------
+    decay : float, default=0.999
+        Weight of the running average at each step.
+    """
+
+    def __init__(self, decay=0.999):
+        self.decay = decay
+
+    def on_train_begin(self, net, **kwargs):
+        self.average_ = AveragedModel(
+            net.module_, multi_avg_fn=get_ema_multi_avg_fn(self.decay), use_buffers=True
+        )
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training:
+            self.average_.update_parameters(net.module_)
+
+    def on_train_end(self, net, **kwargs):
+        with torch.no_grad():
+            for average, current in zip(
+                self.average_.module.state_dict().values(),
+                net.module_.state_dict().values(),
+                strict=True,
+            ):
+                current.copy_(average)
+        del self.average_
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("average_", None)
         return state

@@ -1,12 +1,14 @@
 """Building the skorch net that trains an estimator's torch module."""
 
+import math
+
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping
 from torch import nn
 
 from ._batching import TensorBatchIterator
-from ._callbacks import NonFiniteLossGuard
+from ._callbacks import NonFiniteLossGuard, WeightAveraging
 
 
 class AutoencoderNet(NeuralNet):
@@ -41,7 +43,9 @@ def build_net(estimator, module_class, module_arguments, device, valid_split, co
     Training reads batches through :class:`TensorBatchIterator` (slices of
     one pre-made tensor), uses fused Adam unless ``net_params`` names another
     optimizer, stops on a NaN/inf loss (:class:`NonFiniteLossGuard`) and
-    when the monitored loss stops improving (skorch's ``EarlyStopping``).
+    when the monitored loss stops improving (skorch's ``EarlyStopping``),
+    and for a diffusion model ends with averaged weights
+    (:class:`WeightAveraging`).
     ``estimator.net_params`` are applied last; their callbacks are added.
     """
     callbacks = [
@@ -50,7 +54,13 @@ def build_net(estimator, module_class, module_arguments, device, valid_split, co
             "stopper",
             EarlyStopping(
                 monitor="valid_loss" if estimator.early_stopping_ else "train_loss",
-                patience=estimator.n_iter_no_change,
+                # Without a validation set, a noisy training loss (a
+                # diffusion model's) is no reason to stop: train max_iter epochs.
+                patience=(
+                    estimator.n_iter_no_change
+                    if estimator.early_stopping_ or estimator._stops_on_training_loss()
+                    else math.inf
+                ),
                 threshold=estimator.tol,
                 threshold_mode="abs",
                 load_best=estimator.early_stopping_,
@@ -58,6 +68,8 @@ def build_net(estimator, module_class, module_arguments, device, valid_split, co
             ),
         ),
     ]
+    if estimator._averages_weights():
+        callbacks.append(("weight_averaging", WeightAveraging()))
     params = {
         "module": module_class,
         **{f"module__{name}": value for name, value in module_arguments.items()},

@@ -70,3 +70,38 @@ def test_noise_is_drawn_afresh_and_reproducibly(digits):
     assert a.loss_curve_ == b.loss_curve_
     clean = AEDenoiser(**{**FAST, "noise_level": 0.0}).fit(X)
     assert clean.loss_curve_ != a.loss_curve_
+
+
+DIFFUSION = {"model": "diffusion", "hidden_layer_sizes": (64,), "random_state": 0}
+
+
+def test_diffusion_denoiser_removes_noise_of_the_given_level(digits):
+    X = digits[0] / 16
+    rng = np.random.RandomState(0)
+    X_noisy = X + 0.25 * rng.normal(size=X.shape)
+    level = 0.25 / X.std()
+    denoiser = AEDenoiser(**DIFFUSION, image_shape=(1, 8, 8), max_iter=150, noise_level=level)
+    denoised = denoiser.fit(X).transform(X_noisy)
+    assert np.mean((denoised - X) ** 2) < 0.6 * np.mean((X_noisy - X) ** 2)
+    assert denoiser.score(X_noisy, X) == pytest.approx(
+        -np.mean(((denoised - X) / X.std()) ** 2), rel=1e-5
+    )
+
+
+def test_diffusion_denoiser_is_reproducible_with_several_steps(digits):
+    X = digits[0][:200]
+    denoiser = AEDenoiser(**DIFFUSION, max_iter=2, n_sampling_steps=4, noise_level=0.3).fit(X)
+    np.testing.assert_array_equal(denoiser.transform(X[:20]), denoiser.transform(X[:20]))
+    assert np.all(denoiser.transform(X[:20]) >= denoiser.data_min_ - 1e-4)
+
+
+def test_diffusion_denoiser_learns_the_clean_targets(digits):
+    X = digits[0][:200]
+    noisy = X + np.random.RandomState(0).normal(size=X.shape)
+    denoiser = AEDenoiser(**DIFFUSION, max_iter=1).fit(noisy, X)
+    np.testing.assert_array_equal(denoiser.data_max_, X.max(axis=0))
+
+
+def test_diffusion_denoiser_needs_gaussian_noise(digits):
+    with pytest.raises(ValueError, match="removes Gaussian noise"):
+        AEDenoiser(**DIFFUSION, noise="masking", max_iter=1).fit(digits[0])

@@ -1,15 +1,20 @@
 """AEGenerator: sampling, densities, the latent code, persistence and bad input."""
 
 import pickle
+import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_ae import AEGenerator
 from sklearn_ae import _inference as inference
+from sklearn_ae._callbacks import WeightAveraging
+from sklearn_ae.nn import DiffusionModel, VariationalAutoencoder
 from sklearn_ae.persistence import dump, load
 
 TINY = {"hidden_layer_sizes": (8,), "max_iter": 3, "random_state": 0}
@@ -193,3 +198,78 @@ def test_sampling_leaves_the_global_random_state_alone(fitted):
     fitted.sample(4)
     fitted.score_samples(np.zeros((2, 64)))
     np.testing.assert_array_equal(torch.rand(3), expected)
+
+
+def test_diffusion_trains_for_max_iter_with_averaged_weights(digits):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        diffusion = AEGenerator(
+            **{**TINY, **MODELS["diffusion"], "max_iter": 12, "n_iter_no_change": 2}
+        ).fit(digits)
+    assert diffusion.n_iter_ == 12  # a noisy loss is no reason to stop
+    assert not diffusion.early_stopping_
+    assert "weight_averaging" in dict(diffusion.net_.callbacks_)
+    vae = AEGenerator(**TINY).fit(digits)
+    assert "weight_averaging" not in dict(vae.net_.callbacks_)
+
+
+def test_weight_averaging_ends_with_the_moving_average():
+    net = SimpleNamespace(module_=torch.nn.Linear(2, 1))
+    callback = WeightAveraging(decay=0.75)
+    callback.on_train_begin(net)
+    with torch.no_grad():
+        net.module_.weight.fill_(1.0)
+        callback.on_batch_end(net, training=True)  # the first update copies
+        net.module_.weight.fill_(5.0)
+        callback.on_batch_end(net, training=True)
+        callback.on_batch_end(net, training=False)  # validation batches do not count
+    callback.on_train_end(net)
+    np.testing.assert_allclose(net.module_.weight.detach().numpy(), 0.75 * 1 + 0.25 * 5)
+    assert not hasattr(callback, "average_")
+
+
+def test_vae_loss_is_the_negative_elbo_per_feature():
+    torch.manual_seed(0)
+    vae = VariationalAutoencoder(5, n_components=2, hidden_layer_sizes=(8,), beta=0.5).eval()
+    x = torch.randn(4, 5)
+    mean, log_var = vae.posterior(x)
+    output = vae(x)  # evaluation: z is the posterior mean
+    scale = vae.scale()
+    log_likelihood = torch.distributions.Normal(output, scale).log_prob(x).sum(dim=1)
+    kl = torch.distributions.kl_divergence(
+        torch.distributions.Normal(mean, (0.5 * log_var).exp()), torch.distributions.Normal(0, 1)
+    ).sum(dim=1)
+    expected = (-log_likelihood + 0.5 * kl).mean() / 5
+    torch.testing.assert_close(vae.loss(output, x), expected)
+
+
+def test_diffusion_steps_and_noise_levels():
+    torch.manual_seed(0)
+    model = DiffusionModel(3, hidden_layer_sizes=(8,), n_steps=50).eval()
+    x = torch.randn(4, 3)
+    last = torch.full((4,), 49)
+    # At pure noise the estimate of the noise is the input itself.
+    torch.testing.assert_close(model.predict_noise(x, last), x, atol=1e-3, rtol=0)
+    # One reverse step from t is the network's estimate of the clean data.
+    t = 20
+    alpha_bar = model.alpha_bar[t]
+    noise = model.predict_noise(x, torch.full((4,), t))
+    expected = (x - (1 - alpha_bar).sqrt() * noise) / alpha_bar.sqrt()
+    torch.testing.assert_close(model.reverse(x, t, 1), expected)
+    # Data with noise of std s is x_t at the step where alpha_bar = 1 / (1 + s^2).
+    for noise_std in (0.1, 0.5, 2.0):
+        step = model.step_for_noise(noise_std)
+        best = np.argmin(np.abs(model.alpha_bar.numpy() - 1 / (1 + noise_std**2)))
+        assert step == best
+
+
+def test_bound_quadrature_covers_every_step():
+    model = DiffusionModel(3, hidden_layer_sizes=(8,), n_steps=40)
+    all_steps, all_weights = model.bound_quadrature(1000)
+    np.testing.assert_array_equal(all_steps, np.arange(40))
+    for n_points in (3, 10, 25):
+        steps, weights = model.bound_quadrature(n_points)
+        assert steps[0] == 0
+        assert steps[-1] == 39
+        assert len(steps) <= n_points
+        np.testing.assert_allclose(weights.sum(), all_weights.sum())

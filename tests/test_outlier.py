@@ -214,3 +214,15 @@ def test_a_refit_failing_after_training_leaves_it_unfitted(planted, monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         det.fit(X)
     assert not hasattr(det, "net_")
+
+
+def test_vae_scores_by_the_elbo(planted):
+    X, y = planted
+    detector = AEOutlierDetector(model="vae", **FAST).set_params(max_iter=40).fit(X)
+    components = detector.score_components(X)
+    np.testing.assert_allclose(components.sum(axis=1), -detector.score_samples(X))
+    assert np.all(components[:, 1] >= 0)  # the KL term
+    assert roc_auc_score(y, -detector.score_samples(X)) > 0.9
+    assert not hasattr(detector, "code_center_")
+    assert detector.feature_errors(X[:3]).shape == (3, 8)
+    assert np.mean(detector.predict(X) == -1) < 0.2

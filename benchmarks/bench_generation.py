@@ -1,0 +1,224 @@
+"""Generation: AEGenerator's VAE and diffusion model against GaussianMixture.
+
+Digits: ``load_digits`` pixels divided by 16, 30 % held out
+(``train_test_split(random_state=0)``). Each model is fitted on the
+training rows and draws as many rows as are held out; every sample set is
+clipped to [0, 1] and rounded to the data's 1/16 grid in the same way.
+
+- Two-sample accuracy: 5-fold cross-validated accuracy of
+  ``HistGradientBoostingClassifier(random_state=0)`` telling the samples
+  from the held-out digits. 0.5 means indistinguishable.
+- Held-out log-likelihood per dimension: ``score`` on the held-out rows
+  divided by 64. For GaussianMixture it is the log-density; for
+  AEGenerator a lower bound on it (the VAE's ELBO, the diffusion model's
+  estimated variational bound). Both are densities of x in the same units.
+- Sampling time per 1,000 rows.
+
+The reference is ``GaussianMixture(n_components=10, random_state=seed)``.
+
+Table: ``load_breast_cancer`` (569 rows, 30 features, 2 classes), 30 %
+held out (stratified, ``random_state=0``). AEGenerator has no
+class-conditional sampling, so every method fits one model per class on
+that class's training rows and draws as many rows as the class has there.
+
+- Two-sample accuracy against the held-out rows, as for digits (no
+  rounding).
+- Train on synthetic, test on real: accuracy on the held-out rows of
+  ``make_pipeline(StandardScaler(), LogisticRegression())`` trained on the
+  synthetic labelled rows; beside it the same classifier trained on the
+  real training rows.
+- Held-out log-likelihood per dimension under each row's class model.
+
+The table's GaussianMixture picks its number of components per class by
+BIC among 1 to 5 (full covariances).
+
+Every AEGenerator runs with its defaults apart from the model; seeds set
+``random_state`` of every method; results are means over the seeds.
+
+    python benchmarks/bench_generation.py            # 3 seeds, digits and table
+    python benchmarks/bench_generation.py --figure   # also the grid of samples
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from _common import RESULTS, setup, write_results
+from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.mixture import GaussianMixture
+from sklearn.model_selection import cross_val_score, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_ae import AEGenerator
+
+SEEDS = [0, 1, 2]
+MODELS = {
+    "GaussianMixture": None,
+    "AEGenerator (vae)": {"model": "vae"},
+    "AEGenerator (diffusion)": {"model": "diffusion"},
+}
+
+
+def two_sample_accuracy(real, samples):
+    """Cross-validated accuracy of a classifier telling samples from real rows."""
+    X = np.vstack([real, samples])
+    y = np.r_[np.zeros(len(real)), np.ones(len(samples))]
+    classifier = HistGradientBoostingClassifier(random_state=0)
+    return float(cross_val_score(classifier, X, y, cv=5).mean())
+
+
+def on_digit_grid(samples):
+    return np.round(np.clip(samples, 0, 1) * 16) / 16
+
+
+def best_bic_mixture(X, seed):
+    mixtures = [GaussianMixture(k, random_state=seed).fit(X) for k in range(1, 6)]
+    return min(mixtures, key=lambda mixture: mixture.bic(X))
+
+
+def fit_model(name, X, seed, *, table=False):
+    if MODELS[name] is None:
+        if table:
+            return best_bic_mixture(X, seed)
+        return GaussianMixture(n_components=10, random_state=seed).fit(X)
+    return AEGenerator(**MODELS[name], random_state=seed).fit(X)
+
+
+def draw(model, n_samples):
+    if isinstance(model, GaussianMixture):
+        return model.sample(n_samples)[0]
+    return model.sample(n_samples)
+
+
+def digits(seeds):
+    X, _ = load_digits(return_X_y=True)
+    X_train, X_test = train_test_split(X / 16, test_size=0.3, random_state=0)
+    results = {name: [] for name in MODELS}
+    grids = {"held-out digits": X_test[:12]}
+    for seed in seeds:
+        for name in MODELS:
+            start = time.perf_counter()
+            model = fit_model(name, X_train, seed)
+            fit_seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            samples = on_digit_grid(draw(model, len(X_test)))
+            sample_seconds = (time.perf_counter() - start) / len(X_test) * 1000
+            if seed == seeds[0]:
+                grids[name] = samples[:12]
+            results[name].append(
+                [
+                    two_sample_accuracy(X_test, samples),
+                    model.score(X_test) / X.shape[1],
+                    fit_seconds,
+                    sample_seconds,
+                ]
+            )
+            print(name, seed, np.round(results[name][-1], 3), flush=True)
+    header = [
+        "method",
+        "two-sample accuracy",
+        "held-out log-lik / dim",
+        "fit s",
+        "sample s / 1,000",
+    ]
+    rows = [_summary_row(name, values) for name, values in results.items()]
+    details = (
+        f"load_digits / 16, 30 % held out; seeds {seeds}, mean (and std) over seeds. "
+        "Two-sample accuracy: 0.5 is indistinguishable from the held-out digits "
+        "(lower is better). Log-likelihood: a bound for AEGenerator (higher is better)."
+    )
+    write_results("generation_digits", "Generation: digits", details, header, rows)
+    return grids
+
+
+def table(seeds):
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=0
+    )
+    classifier = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    real_accuracy = classifier.fit(X_train, y_train).score(X_test, y_test)
+    results = {name: [] for name in MODELS}
+    for seed in seeds:
+        for name in MODELS:
+            start = time.perf_counter()
+            samples, labels, log_likelihood = [], [], np.empty(len(X_test))
+            for label in np.unique(y_train):
+                model = fit_model(name, X_train[y_train == label], seed, table=True)
+                samples.append(draw(model, int(np.sum(y_train == label))))
+                labels.append(np.full(len(samples[-1]), label))
+                log_likelihood[y_test == label] = model.score_samples(X_test[y_test == label])
+            seconds = time.perf_counter() - start
+            samples, labels = np.vstack(samples), np.concatenate(labels)
+            synthetic_accuracy = classifier.fit(samples, labels).score(X_test, y_test)
+            results[name].append(
+                [
+                    two_sample_accuracy(X_test, samples),
+                    synthetic_accuracy,
+                    log_likelihood.mean() / X.shape[1],
+                    seconds,
+                ]
+            )
+            print(name, seed, np.round(results[name][-1], 3), flush=True)
+    header = [
+        "method",
+        "two-sample accuracy",
+        "train synthetic, test real",
+        "held-out log-lik / dim",
+        "fit + sample s",
+    ]
+    rows = [_summary_row(name, values) for name, values in results.items()]
+    details = (
+        f"load_breast_cancer, 30 % held out (stratified), one model per class; seeds "
+        f"{seeds}, mean (and std) over seeds. The classifier trained on the real "
+        f"training rows scores {real_accuracy:.3f} on the held-out rows."
+    )
+    write_results("generation_table", "Generation: a table (breast cancer)", details, header, rows)
+
+
+def _summary_row(name, values):
+    values = np.asarray(values)
+    means, stds = values.mean(axis=0), values.std(axis=0)
+    cells = [f"{means[0]:.3f} ({stds[0]:.3f})"]
+    cells += [f"{m:.3f} ({s:.3f})" for m, s in zip(means[1:-2], stds[1:-2], strict=True)]
+    cells += [f"{m:.3g}" for m in means[-2:]]
+    return [name, *cells]
+
+
+def figure(grids):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(grids), 12, figsize=(9, 0.85 * len(grids) + 0.3))
+    for row, (name, images) in zip(axes, grids.items(), strict=True):
+        for ax, image in zip(row, images, strict=True):
+            ax.imshow(image.reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        row[0].set_ylabel(name.replace(" (", "\n("), rotation=0, ha="right", va="center")
+    fig.suptitle("Held-out digits and samples (rounded to the 1/16 grid)")
+    fig.tight_layout()
+    fig.savefig(RESULTS / "generation_digits.png", dpi=120)
+    print("wrote", RESULTS / "generation_digits.png")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=SEEDS)
+    parser.add_argument("--figure", action="store_true", help="also draw the sample grid")
+    parser.add_argument("--skip-table", action="store_true")
+    args = parser.parse_args()
+    setup()
+    warnings.simplefilter("ignore")
+    grids = digits(args.seeds)
+    if args.figure:
+        figure(grids)
+    if not args.skip_table:
+        table(args.seeds)
+
+
+if __name__ == "__main__":
+    main()
