@@ -4,7 +4,7 @@ import math
 
 import torch
 from skorch.callbacks import Callback
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel
 from tqdm.auto import tqdm
 
 from .exceptions import TrainingDivergedError
@@ -76,19 +76,26 @@ class WeightAveraging(Callback):
     :class:`~torch.optim.swa_utils.AveragedModel` and copied into the
     module when training ends.
 
+    The decay warms up as in TensorFlow's ``ExponentialMovingAverage``: at
+    update ``n`` it is ``min(decay, (1 + n) / (10 + n))``, so that a short
+    training run does not end with weights close to their initial values.
+
     Parameters
     ----------
     decay : float, default=0.999
-        Weight of the running average at each step.
+        Weight of the running average at each step, once warmed up.
     """
 
     def __init__(self, decay=0.999):
         self.decay = decay
 
     def on_train_begin(self, net, **kwargs):
-        self.average_ = AveragedModel(
-            net.module_, multi_avg_fn=get_ema_multi_avg_fn(self.decay), use_buffers=True
-        )
+        self.average_ = AveragedModel(net.module_, multi_avg_fn=self._update, use_buffers=True)
+
+    def _update(self, averaged, current, n_averaged):
+        n_averaged = float(n_averaged)
+        decay = min(self.decay, (1 + n_averaged) / (10 + n_averaged))
+        torch._foreach_lerp_(averaged, current, 1 - decay)
 
     def on_batch_end(self, net, training=False, **kwargs):
         if training:
