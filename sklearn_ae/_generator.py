@@ -17,12 +17,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder
 from ._docs import fill_shared_parameters
-from ._generative import GENERATIVE_NETWORKS, GenerativeNetworkMixin
+from ._generative import BOUND_LEVELS, GENERATIVE_NETWORKS, GenerativeNetworkMixin
 from .nn._vae import LIKELIHOODS
-
-# score_samples estimates the diffusion model's bound from this many noise
-# levels, with the same noise at every call.
-_BOUND_LEVELS = 50
 
 
 def _is_vae(estimator):
@@ -311,7 +307,7 @@ class AEGenerator(
                 return module.elbo(x, noise)
 
         else:
-            steps, weights = module.bound_quadrature(_BOUND_LEVELS)
+            steps, weights = module.bound_quadrature(BOUND_LEVELS)
             noise = self._score_noise(len(steps))
 
             def bound(x):
