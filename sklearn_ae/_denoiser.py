@@ -54,7 +54,11 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
         "diffusion" trains a denoising diffusion model on clean X (see
         :class:`AEGenerator`) and denoises by starting its reverse process at
         the noise level of the data, given by ``noise_level`` (Gaussian
-        noise only): ``transform`` then removes noise of that level.
+        noise only): ``transform`` then removes noise of that level, and one
+        fitted model serves every level (``set_params(noise_level=...)``).
+        It must learn every noise level, so ``max_iter="auto"`` gives it
+        the budget of :class:`AEGenerator`: about 10,000 mini-batches,
+        within 2,000 epochs, and it trains for all of them.
     n_noise_levels : int, default=1000
         ``model="diffusion"`` only: steps of the forward (noising) process.
     n_sampling_steps : int, default=1

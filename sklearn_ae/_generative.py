@@ -13,6 +13,11 @@ ELBO_DRAWS = 16
 BOUND_LEVELS = 50
 _SCORE_SEED = 0
 
+# max_iter="auto" for a diffusion model: about this many mini-batches,
+# within these epochs.
+DIFFUSION_STEP_BUDGET = 10_000
+DIFFUSION_EPOCH_RANGE = (1, 2_000)
+
 #: The network class of each generative model.
 GENERATIVE_NETWORKS = {"vae": VariationalAutoencoder, "diffusion": DiffusionModel}
 
@@ -40,6 +45,15 @@ class GenerativeNetworkMixin:
         if self._generative_model() == "diffusion" and self.early_stopping == "auto":
             return False
         return super()._resolve_early_stopping(n_samples)
+
+    def _max_epochs(self, n_samples):
+        # A diffusion model learns every noise level: in any estimator it
+        # gets AEGenerator's budget, about 10,000 mini-batches.
+        if self._generative_model() != "diffusion" or self.max_iter != "auto":
+            return super()._max_epochs(n_samples)
+        low, high = DIFFUSION_EPOCH_RANGE
+        budget = DIFFUSION_STEP_BUDGET * self.batch_size_
+        return int(np.clip(np.ceil(budget / n_samples), low, high))
 
     def _stops_on_training_loss(self):
         return self._generative_model() != "diffusion"

@@ -105,3 +105,12 @@ def test_diffusion_denoiser_learns_the_clean_targets(digits):
 def test_diffusion_denoiser_needs_gaussian_noise(digits):
     with pytest.raises(ValueError, match="removes Gaussian noise"):
         AEDenoiser(**DIFFUSION, noise="masking", max_iter=1).fit(digits[0])
+
+
+def test_diffusion_gets_the_generator_budget():
+    diffusion, plain = AEDenoiser(model="diffusion"), AEDenoiser()
+    diffusion.batch_size_ = plain.batch_size_ = 256
+    assert diffusion._max_epochs(1_280) == 2_000  # 10,000 batches, at most 2,000 epochs
+    assert diffusion._max_epochs(256_000) == 10
+    assert plain._max_epochs(1_280) == 200  # 5,000 batches, at most 200 epochs
+    assert diffusion.set_params(max_iter=7)._max_epochs(1_280) == 7
