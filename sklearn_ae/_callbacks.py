@@ -4,7 +4,6 @@ import math
 
 import torch
 from skorch.callbacks import Callback
-from torch.optim.swa_utils import AveragedModel
 from tqdm.auto import tqdm
 
 from .exceptions import TrainingDivergedError
@@ -72,46 +71,49 @@ class WeightAveraging(Callback):
 
     Diffusion models sample markedly better from averaged weights than
     from the last ones (Ho et al., 2020; Nichol and Dhariwal, 2021). The
-    average is updated after every optimizer step with torch's
-    :class:`~torch.optim.swa_utils.AveragedModel` and copied into the
-    module when training ends.
-
-    The decay warms up as in TensorFlow's ``ExponentialMovingAverage``: at
-    update ``n`` it is ``min(decay, (1 + n) / (10 + n))``, so that a short
-    training run does not end with weights close to their initial values.
+    average is updated after every training batch, with one fused
+    ``lerp`` over all parameters, and copied into the module when training
+    ends. The decay warms up as in TensorFlow's ``ExponentialMovingAverage``:
+    at update ``n`` it is ``min(decay, (1 + n) / (10 + n))``, so that a
+    short training run does not end with weights close to their initial
+    values.
 
     Parameters
     ----------
     decay : float, default=0.999
         Weight of the running average at each step, once warmed up.
+
+    Examples
+    --------
+    >>> from sklearn_ae import AETransformer
+    >>> from sklearn_ae._callbacks import WeightAveraging
+    >>> est = AETransformer(net_params={"callbacks": [WeightAveraging(0.99)]})
     """
 
     def __init__(self, decay=0.999):
         self.decay = decay
 
     def on_train_begin(self, net, **kwargs):
-        self.average_ = AveragedModel(net.module_, multi_avg_fn=self._update, use_buffers=True)
-
-    def _update(self, averaged, current, n_averaged):
-        n_averaged = float(n_averaged)
-        decay = min(self.decay, (1 + n_averaged) / (10 + n_averaged))
-        torch._foreach_lerp_(averaged, current, 1 - decay)
+        self.parameters_ = list(net.module_.parameters())
+        self.average_ = [p.detach().clone() for p in self.parameters_]
+        self.n_updates_ = 0
 
     def on_batch_end(self, net, training=False, **kwargs):
-        if training:
-            self.average_.update_parameters(net.module_)
+        if not training:
+            return
+        n = self.n_updates_
+        decay = min(self.decay, (1 + n) / (10 + n))
+        with torch.no_grad():
+            torch._foreach_lerp_(self.average_, self.parameters_, 1 - decay)
+        self.n_updates_ = n + 1
 
     def on_train_end(self, net, **kwargs):
         with torch.no_grad():
-            for average, current in zip(
-                self.average_.module.state_dict().values(),
-                net.module_.state_dict().values(),
-                strict=True,
-            ):
-                current.copy_(average)
-        del self.average_
+            torch._foreach_copy_(self.parameters_, self.average_)
+        del self.parameters_, self.average_
 
     def __getstate__(self):
         state = self.__dict__.copy()
+        state.pop("parameters_", None)
         state.pop("average_", None)
         return state

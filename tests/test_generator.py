@@ -215,18 +215,20 @@ def test_diffusion_trains_for_max_iter_with_averaged_weights(digits):
 
 def test_weight_averaging_ends_with_the_moving_average():
     net = SimpleNamespace(module_=torch.nn.Linear(2, 1))
+    with torch.no_grad():
+        net.module_.weight.fill_(0.0)
     callback = WeightAveraging(decay=0.75)  # warmed up after 26 updates
     callback.on_train_begin(net)
     with torch.no_grad():
         net.module_.weight.fill_(1.0)
-        callback.on_batch_end(net, training=True)  # the first update copies
+        callback.on_batch_end(net, training=True)  # decay min(0.75, 1 / 10)
         net.module_.weight.fill_(5.0)
-        callback.on_batch_end(net, training=True)
+        callback.on_batch_end(net, training=True)  # decay min(0.75, 2 / 11)
         callback.on_batch_end(net, training=False)  # validation batches do not count
     callback.on_train_end(net)
-    # Second update: the decay is still warming up, min(0.75, 2 / 11).
-    decay = 2 / 11
-    np.testing.assert_allclose(net.module_.weight.detach().numpy(), decay * 1 + (1 - decay) * 5)
+    first = 0.1 * 0.0 + 0.9 * 1.0
+    expected = 2 / 11 * first + 9 / 11 * 5.0
+    np.testing.assert_allclose(net.module_.weight.detach().numpy(), expected, rtol=1e-6)
     assert not hasattr(callback, "average_")
 
 
