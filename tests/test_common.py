@@ -9,10 +9,11 @@ from sklearn_ae import AEDenoiser, AEGenerator, AEOutlierDetector, AETransformer
 # Image networks on rows of any length: each row is one line of pixels
 # (image_shape=(1, 1, -1)), so every data set of the checks fits.
 LINE = {**FAST, "hidden_layer_sizes": (4,), "image_shape": (1, 1, -1)}
-# Width 16 for the diffusion bound: it sums 50 noise levels' terms that
-# largely cancel, so the CPU BLAS's row-position-dependent rounding of some
-# narrow products (8 units on 21 inputs) shows above the checks' 1e-7
-# tolerance; at width 16 each row's result does not depend on its position.
+# Width 16 for the diffusion models: the CPU BLAS rounds some narrow products
+# (8 units on 19-21 inputs: the features and 16 noise-level features)
+# differently by row position, by a float32 ulp, which the checks' 1e-7
+# tolerance sees (the bound, a sum of 50 levels' terms that largely cancel,
+# magnifies it); at width 16 each row's result does not depend on its position.
 DIFFUSION = {**FAST, "hidden_layer_sizes": (16,)}
 ESTIMATORS = [
     AETransformer(**FAST),
@@ -33,7 +34,7 @@ ESTIMATORS = [
     AEGenerator(architecture="conv", **LINE),
     AEGenerator(model="diffusion", architecture="unet", n_sampling_steps=5, **LINE),
     AEOutlierDetector(model="vae", **FAST),
-    AEDenoiser(model="diffusion", n_noise_levels=50, **FAST),
+    AEDenoiser(model="diffusion", n_noise_levels=50, **DIFFUSION),
 ]
 
 # Checks that cannot pass, with the reason, per estimator. None so far: the
