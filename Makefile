@@ -47,6 +47,9 @@ bench: install
 	cd benchmarks && ../$(PY) bench_outliers_holdout.py
 	cd benchmarks && ../$(PY) bench_digits.py
 	cd benchmarks && ../$(PY) bench_photos.py --figure
+	cd benchmarks && ../$(PY) bench_photos.py --diffusion
+	cd benchmarks && ../$(PY) bench_train.py --generation
+	cd benchmarks && ../$(PY) bench_generation.py --figure
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache
