@@ -40,6 +40,7 @@ bench: install
 	$(PY) -m pip install --quiet -e ".[benchmark]"
 	cd benchmarks && ../$(PY) bench_train.py
 	cd benchmarks && ../$(PY) bench_train.py --images
+	cd benchmarks && ../$(PY) bench_train.py --attention
 	cd benchmarks && ../$(PY) bench_score.py
 	cd benchmarks && ../$(PY) bench_scaling.py
 	cd benchmarks && ../$(PY) bench_memory.py
