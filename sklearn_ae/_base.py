@@ -421,9 +421,13 @@ class BaseAutoencoder(
         """
         if self.max_iter != "auto":
             return self.max_iter
-        budget = self._auto_row_budget or self._auto_step_budget * self.batch_size_
-        low, high = self._auto_epoch_range
+        budget, (low, high) = self._auto_budget()
         return int(np.clip(np.ceil(budget / n_samples), low, high))
+
+    def _auto_budget(self):
+        """``max_iter="auto"``: rows to see in training, and the range of epochs."""
+        budget = self._auto_row_budget or self._auto_step_budget * self.batch_size_
+        return budget, self._auto_epoch_range
 
     def _auto_batch_size(self, module_class):
         """256 rows, or the network's own default; 32 for networks on images.

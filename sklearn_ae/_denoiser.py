@@ -4,9 +4,8 @@ from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from sklearn.base import OneToOneFeatureMixin, TransformerMixin, _fit_context
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseAutoencoder
@@ -246,8 +245,7 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
         if self.model != "diffusion":
             return self._reconstruct(X)
         module = self.net_.module_
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        generator = torch.Generator(torch.device(self.net_.device)).manual_seed(int(seed))
+        generator = self._torch_generator(self.random_state)
         x0_range = self._scaled_data_range()
 
         def denoise(x):

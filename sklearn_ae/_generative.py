@@ -2,6 +2,7 @@
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 
 from .nn import DiffusionModel, VariationalAutoencoder
 from .nn._registry import accepts_image_shape, bypasses_code, module_arguments
@@ -46,14 +47,12 @@ class GenerativeNetworkMixin:
             return False
         return super()._resolve_early_stopping(n_samples)
 
-    def _max_epochs(self, n_samples):
+    def _auto_budget(self):
         # A diffusion model learns every noise level: in any estimator it
         # gets AEGenerator's budget, about 10,000 mini-batches.
-        if self._generative_model() != "diffusion" or self.max_iter != "auto":
-            return super()._max_epochs(n_samples)
-        low, high = DIFFUSION_EPOCH_RANGE
-        budget = DIFFUSION_STEP_BUDGET * self.batch_size_
-        return int(np.clip(np.ceil(budget / n_samples), low, high))
+        if self._generative_model() != "diffusion":
+            return super()._auto_budget()
+        return DIFFUSION_STEP_BUDGET * self.batch_size_, DIFFUSION_EPOCH_RANGE
 
     def _stops_on_training_loss(self):
         return self._generative_model() != "diffusion"
@@ -144,13 +143,16 @@ class GenerativeNetworkMixin:
         passes = ELBO_DRAWS if model == "vae" else BOUND_LEVELS
         return max(64, rows // passes // 64 * 64)
 
+    def _fixed_noise(self, n_rows, n_columns):
+        """Standard normal draws for scores, the same at every call, as net tensors."""
+        generator = torch.Generator().manual_seed(_SCORE_SEED)
+        return self._net_tensor(torch.randn(n_rows, n_columns, generator=generator))
+
     def _elbo_noise(self):
         """The standard normal draws of z that every ELBO of the VAE uses."""
-        generator = torch.Generator().manual_seed(_SCORE_SEED)
-        n_components = self.net_.module_.n_components
-        return self._net_tensor(torch.randn(ELBO_DRAWS, n_components, generator=generator))
+        return self._fixed_noise(ELBO_DRAWS, self.net_.module_.n_components)
 
-    def _score_noise(self, n_values):
-        """Standard normal draws of shape (n_values, n_features_in_), the same at every call."""
-        generator = torch.Generator().manual_seed(_SCORE_SEED)
-        return self._net_tensor(torch.randn(n_values, self.n_features_in_, generator=generator))
+    def _torch_generator(self, random_state):
+        """A torch generator on the net's device, seeded from ``random_state``."""
+        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+        return torch.Generator(torch.device(self.net_.device)).manual_seed(seed)

@@ -10,14 +10,20 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder
 from ._docs import fill_shared_parameters
-from ._generative import BOUND_LEVELS, GENERATIVE_NETWORKS, GenerativeNetworkMixin
+from ._generative import (
+    BOUND_LEVELS,
+    DIFFUSION_EPOCH_RANGE,
+    DIFFUSION_STEP_BUDGET,
+    GENERATIVE_NETWORKS,
+    GenerativeNetworkMixin,
+)
 from .nn._vae import LIKELIHOODS
 
 
@@ -128,9 +134,9 @@ class AEGenerator(
     }
 
     # Generative models need more training than a reconstruction: about
-    # 10,000 mini-batches, within 2,000 epochs.
-    _auto_step_budget = 10_000
-    _auto_epoch_range = (1, 2_000)
+    # 10,000 mini-batches, within 2,000 epochs (for the VAE too).
+    _auto_step_budget = DIFFUSION_STEP_BUDGET
+    _auto_epoch_range = DIFFUSION_EPOCH_RANGE
 
     def __init__(
         self,
@@ -253,9 +259,9 @@ class AEGenerator(
             are draws from p(x | z) for z drawn from the prior.
         """
         check_is_fitted(self)
-        rng = check_random_state(self.random_state if random_state is None else random_state)
-        device = torch.device(self.net_.device)
-        generator = torch.Generator(device).manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
+        generator = self._torch_generator(
+            self.random_state if random_state is None else random_state
+        )
         module = self.net_.module_
         module.eval()
         if self.model == "diffusion":
@@ -308,7 +314,7 @@ class AEGenerator(
 
         else:
             steps, weights = module.bound_quadrature(BOUND_LEVELS)
-            noise = self._score_noise(len(steps))
+            noise = self._fixed_noise(len(steps), self.n_features_in_)
 
             def bound(x):
                 return module.log_likelihood_bound(x, steps, weights, noise)

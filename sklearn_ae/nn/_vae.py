@@ -137,12 +137,15 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         """Mean (gaussian) or logits (bernoulli) of p(x | z)."""
         return self.backbone.decode(torch.cat([z, torch.zeros_like(z)], dim=1))
 
-    def decode(self, z):
-        """The mean of p(x | z), shape (n, n_features)."""
-        output = self._decoder_output(z)
+    def _mean(self, output):
+        """The mean of p(x | z) from the decoder output for z."""
         if self.likelihood == "gaussian":
             return output
         return ContinuousBernoulli(logits=output, validate_args=False).mean
+
+    def decode(self, z):
+        """The mean of p(x | z), shape (n, n_features)."""
+        return self._mean(self._decoder_output(z))
 
     def forward(self, x):
         """Reconstruct ``x``: the mean of p(x | z) for a z drawn from q(z | x).
@@ -157,10 +160,9 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
             z = mean + torch.randn_like(mean) * (0.5 * log_var).exp()
         self._kl = _kl_to_standard_normal(mean, log_var)
         output = self._decoder_output(z)
-        if self.likelihood == "gaussian":
-            return output
-        self._logits = output
-        return ContinuousBernoulli(logits=output, validate_args=False).mean
+        if self.likelihood == "bernoulli":
+            self._logits = output  # the mean does not give them back
+        return self._mean(output)
 
     def loss(self, output, target):
         """Negative ELBO per feature (KL weighted by ``beta``), averaged over rows.
@@ -224,15 +226,13 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         device = next(self.parameters()).device
         z = torch.randn(n_samples, self.n_components, generator=generator, device=device)
         output = self._decoder_output(z)
+        if not noise:
+            return self._mean(output)
         if self.likelihood == "gaussian":
-            if not noise:
-                return output
             draws = torch.randn(output.shape, generator=generator, device=device)
             return output + draws * self.scale()
-        distribution = ContinuousBernoulli(logits=output, validate_args=False)
-        if not noise:
-            return distribution.mean
         uniform = torch.rand(output.shape, generator=generator, device=device)
+        distribution = ContinuousBernoulli(logits=output, validate_args=False)
         return distribution.icdf(uniform.clamp(1e-6, 1 - 1e-6))
 
 
