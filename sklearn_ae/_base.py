@@ -238,6 +238,9 @@ class BaseAutoencoder(
         return tuple(int(s) for s in sizes)
 
     def _check_device(self):
+        accelerator = (self.net_params or {}).get("accelerator")
+        if accelerator is not None:
+            return accelerator.device  # accelerate chooses the device
         try:
             device = torch.device(self.device)
         except (RuntimeError, TypeError) as exc:
@@ -361,6 +364,8 @@ class BaseAutoencoder(
             else:
                 net.fit(X_train, y_train)
         net.module_.eval()
+        if net.device is None:  # accelerate placed the module; inference needs to know where
+            net.device = device
 
         self.net_ = net
         # Some networks' codes are not n_components wide (a VQ code on images).

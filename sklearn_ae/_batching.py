@@ -28,6 +28,12 @@ class TensorBatchIterator:
     corruption : callable or None, default=None
         Applied to each input batch only (the target stays clean), e.g. the
         noise of a denoising autoencoder. Drawn fresh for every batch.
+    shard : tuple of (int, int) or None, default=None
+        ``(index, count)``: keep every ``count``-th row of each batch,
+        starting at ``index``. In data-parallel training each of ``count``
+        processes draws the same permutation (the same seed) and takes its
+        own share of every batch, so that together they train on the
+        batches one process would.
 
     Examples
     --------
@@ -40,12 +46,13 @@ class TensorBatchIterator:
     [2, 2, 1]
     """
 
-    def __init__(self, dataset, batch_size=256, shuffle=False, corruption=None):
+    def __init__(self, dataset, batch_size=256, shuffle=False, corruption=None, shard=None):
         self.X = dataset.X
         self.y = dataset.y
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.corruption = corruption
+        self.shard = shard
 
     def __len__(self):
         return math.ceil(len(self.X) / self.batch_size)
@@ -53,11 +60,15 @@ class TensorBatchIterator:
     def __iter__(self):
         n_samples = len(self.X)
         order = torch.randperm(n_samples, device=self.X.device) if self.shuffle else None
+        first, step = self.shard or (0, 1)
         for start in range(0, n_samples, self.batch_size):
+            stop = min(start + self.batch_size, n_samples)
+            if stop - start < step:  # too few rows to share: each takes them all
+                first, step = 0, 1
             if order is None:
-                rows = slice(start, start + self.batch_size)
+                rows = slice(start + first, stop, step)
             else:
-                rows = order[start : start + self.batch_size]
+                rows = order[start + first : stop : step]
             X_batch = self.X[rows]
             if self.y is None:
                 y_batch = None

@@ -144,7 +144,10 @@ def _estimator(args):
         "batch_size": args.batch_size or "auto",
         "random_state": args.random_state,
         "device": args.device,
-        "net_params": {"callbacks": [EpochProgressBar(disable=True if args.quiet else None)]},
+        # A bar on the terminal, for fits that last over a second.
+        "net_params": {
+            "callbacks": [EpochProgressBar(disable=True if args.quiet else None, delay=1.0)]
+        },
     }
     # Options left out keep the estimator's own defaults.
     for name in ("hidden_layer_sizes", "max_iter", "learning_rate_init", "early_stopping"):

@@ -79,14 +79,22 @@ _SHARED_PARAMETERS = """\
         validation split. An int gives bit-identical results on CPU. Torch's
         global random state is left as it was.
     verbose : int, default=0
-        Print the losses of each epoch.
+        0 prints nothing; 1 shows a tqdm progress bar over the epochs with
+        the latest losses (on a terminal also over the batches of epochs
+        that last over two seconds); 2 prints a table row per epoch, as
+        skorch does. No colour codes are written off a terminal.
     device : str or torch.device, default="cpu"
         Where the network trains and runs, e.g. ``"cuda"``. A fitted model
         unpickled on a machine without that device runs on the CPU.
     net_params : dict or None, default=None
         Extra parameters for the ``skorch.NeuralNet`` built in ``fit``, e.g.
         ``{"optimizer": torch.optim.SGD}``. ``"callbacks"`` are added to the
-        estimator's own callbacks.
+        estimator's own callbacks. ``{"accelerator": accelerate.Accelerator()}``
+        trains through Hugging Face ``accelerate`` (skorch's
+        ``AccelerateMixin``): mixed precision, or one process per GPU when
+        the script is started with ``accelerate launch`` (each process
+        trains on its share of every batch). The fitted model then runs
+        and pickles like any other.
 """
 
 _SHARED_ATTRIBUTES = """\

@@ -5,10 +5,11 @@ import math
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping
+from skorch.hf import AccelerateMixin
 from torch import nn
 
 from ._batching import TensorBatchIterator
-from ._callbacks import NonFiniteLossGuard, WeightAveraging
+from ._callbacks import EpochProgressBar, EpochTable, NonFiniteLossGuard, WeightAveraging
 
 
 class AutoencoderNet(NeuralNet):
@@ -23,21 +24,79 @@ class AutoencoderNet(NeuralNet):
     own) replaces the criterion with it.
     """
 
+    def trained_module(self):
+        """The autoencoder itself, not a wrapper that distributes its training."""
+        return self.module_
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        module_loss = getattr(self.module_, "loss", None)
+        module = self.trained_module()
+        module_loss = getattr(module, "loss", None)
         if module_loss is not None:
             # A network with a likelihood of its own (a VAE, a diffusion
             # model) defines its loss, in training and validation alike.
             loss = module_loss(y_pred, y_true)
         else:
             loss = super().get_loss(y_pred, y_true, X=X, training=training)
-        auxiliary_loss = getattr(self.module_, "auxiliary_loss", None)
+        auxiliary_loss = getattr(module, "auxiliary_loss", None)
         if training and auxiliary_loss is not None:
             loss = loss + auxiliary_loss()
         return loss
 
 
-def build_net(estimator, module_class, module_arguments, device, valid_split, corruption, epochs):
+class AcceleratedAutoencoderNet(AccelerateMixin, AutoencoderNet):
+    """An :class:`AutoencoderNet` trained through Hugging Face ``accelerate``.
+
+    Built when ``net_params`` holds an ``accelerator``. With several
+    processes (one per GPU, started by ``accelerate launch``), each
+    process trains on its share of every batch (see
+    :class:`~sklearn_ae._batching.TensorBatchIterator`) and the module is
+    wrapped for distributed data parallel training; the batch losses are
+    averaged over the processes, so that every process records the same
+    losses and takes the same decision to stop.
+    """
+
+    def trained_module(self):
+        return self.accelerator.unwrap_model(self.module_)
+
+    def _initialize_accelerator(self):
+        # Distributed data parallel refuses modules without trainable
+        # parameters, such as a plain MSELoss: leave those criteria as they are.
+        criteria = self._criteria
+        self._criteria = [
+            name
+            for name in criteria
+            if any(p.requires_grad for p in getattr(self, f"{name}_").parameters())
+        ]
+        try:
+            return super()._initialize_accelerator()
+        finally:
+            self._criteria = criteria
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        if self.accelerator.num_processes == 1:
+            return
+        # Each process saw its share of every batch: average the batch
+        # losses over the processes (one collective call per epoch).
+        key = f"{prefix}_loss"
+        batches = [batch for batch in self.history[-1]["batches"] if key in batch]
+        losses = torch.tensor([batch[key] for batch in batches], device=self.accelerator.device)
+        averaged = self.accelerator.reduce(losses, "mean").tolist()
+        for batch, loss in zip(batches, averaged, strict=True):
+            batch[key] = loss
+
+
+def build_net(
+    estimator,
+    module_class,
+    module_arguments,
+    device,
+    valid_split,
+    corruption,
+    epochs,
+    *,
+    training=True,
+):
     """An :class:`AutoencoderNet` for ``module_class`` with the estimator's settings.
 
     Training reads batches through :class:`TensorBatchIterator` (slices of
@@ -47,6 +106,8 @@ def build_net(estimator, module_class, module_arguments, device, valid_split, co
     and for a diffusion model ends with averaged weights
     (:class:`WeightAveraging`).
     ``estimator.net_params`` are applied last; their callbacks are added.
+    An ``accelerator`` among them makes an :class:`AcceleratedAutoencoderNet`,
+    unless the net is not for ``training`` (a fitted model being unpickled).
     """
     callbacks = [
         ("non_finite_loss", NonFiniteLossGuard(estimator.learning_rate_init)),
@@ -64,9 +125,10 @@ def build_net(estimator, module_class, module_arguments, device, valid_split, co
                 threshold=estimator.tol,
                 threshold_mode="abs",
                 load_best=estimator.early_stopping_,
-                sink=print if estimator.verbose else _silent,
+                sink=print if estimator.verbose >= 2 else _silent,
             ),
         ),
+        *_progress_callbacks(estimator.verbose),
     ]
     if estimator._averages_weights():
         callbacks.append(("weight_averaging", WeightAveraging()))
@@ -86,7 +148,9 @@ def build_net(estimator, module_class, module_arguments, device, valid_split, co
         "iterator_valid__corruption": corruption,
         "train_split": valid_split,
         "predict_nonlinearity": None,
-        "verbose": estimator.verbose,
+        # skorch's own table colours the best losses, even in logs.
+        "callbacks__print_log": EpochTable,
+        "verbose": int(estimator.verbose >= 2),
         "device": device,
     }
     user_params = dict(estimator.net_params or {})
@@ -95,9 +159,27 @@ def build_net(estimator, module_class, module_arguments, device, valid_split, co
         # Fused Adam does one kernel per step instead of a loop over
         # parameter tensors: markedly cheaper for small networks.
         params["optimizer__fused"] = True
+    net_class = AutoencoderNet
+    accelerator = user_params.get("accelerator")
+    if not training:
+        user_params.pop("accelerator", None)
+    elif accelerator is not None:
+        net_class = AcceleratedAutoencoderNet
+        # accelerate places the module; the data already lie on its device.
+        params["device"] = None
+        if accelerator.num_processes > 1:
+            params["iterator_train__shard"] = (
+                accelerator.process_index,
+                accelerator.num_processes,
+            )
     params.update(user_params)
     params["callbacks"] = callbacks + user_callbacks
-    return AutoencoderNet(**params)
+    return net_class(**params)
+
+
+def _progress_callbacks(verbose):
+    """``verbose=1``: a progress bar (2 prints the table of ``EpochTable``)."""
+    return [("progress_bar", EpochProgressBar())] if verbose == 1 else []
 
 
 def default_criterion():

@@ -59,6 +59,7 @@ class NetworkStateMixin:
             valid_split=None,
             corruption=None,
             epochs=1,
+            training=False,
         )
         with torch.random.fork_rng(devices=[]):  # initialize() draws random weights
             net.initialize()

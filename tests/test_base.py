@@ -2,6 +2,7 @@
 
 import pickle
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -188,10 +189,46 @@ def test_user_callbacks_are_added(Estimator, X_small):
     assert "stopper" in names
 
 
-def test_verbose_prints_the_epochs(Estimator, X_small, capsys):
-    Estimator(**{**FAST, "verbose": 1, "max_iter": 2}).fit(X_small)
+def test_verbose_0_prints_nothing(Estimator, X_small, capsys):
+    Estimator(**FAST).fit(X_small)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_verbose_1_shows_a_progress_bar_over_epochs(Estimator, X_small, capsys):
+    Estimator(**{**FAST, "verbose": 1, "max_iter": 3}).fit(X_small)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "3/3" in err
+    assert "epoch" in err
+    assert "train=" in err
+    assert "\x1b" not in err  # no ANSI codes off a terminal
+
+
+def test_verbose_2_prints_a_plain_table_off_a_terminal(Estimator, X_small, capsys):
+    Estimator(**{**FAST, "verbose": 2, "max_iter": 2}).fit(X_small)
     out = capsys.readouterr().out
     assert "train_loss" in out
+    assert len([line for line in out.splitlines() if line.strip()[:1].isdigit()]) == 2
+    assert "\x1b" not in out
+
+
+@pytest.mark.parametrize("on_terminal", [True, False])
+def test_progress_bar_follows_the_batches_on_a_terminal(X_small, capsys, on_terminal):
+    sys.stderr.isatty = lambda: on_terminal  # capsys's stream, restored after the test
+    bar = EpochProgressBar(batch_delay=0.0)
+    params = {**FAST, "max_iter": 2, "batch_size": 10, "net_params": {"callbacks": [bar]}}
+    AETransformer(**params).fit(X_small)
+    err = capsys.readouterr().err
+    n_batches = -(-len(X_small) // 10)
+    assert (f"/{n_batches} " in err) is on_terminal
+    assert ("batch" in err) is on_terminal
+    assert "2/2" in err
+
+
+def test_progress_bar_waits_for_delay(X_small, capsys):
+    bar = EpochProgressBar(delay=60.0)
+    AETransformer(**{**FAST, "net_params": {"callbacks": [bar]}}).fit(X_small)
+    assert capsys.readouterr().err == ""
 
 
 # ---------------------------------------------------------------- determinism
