@@ -1,5 +1,7 @@
 """Dask: lazy chunked scoring (ParallelPostFit) and searches on a LocalCluster."""
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -126,3 +128,12 @@ def test_worker_torch_uses_one_thread(cluster):
         return torch.get_num_threads()
 
     assert set(cluster.run(torch_threads).values()) == {1}
+
+
+def test_fitted_estimators_travel_as_small_plain_pickles(X):
+    """What a search ships to and from workers: weights as arrays, no torch objects."""
+    est = AEOutlierDetector(**FAST).fit(X)
+    payload = pickle.dumps(est)
+    weights = sum(p.numel() * p.element_size() for p in est.net_.module_.parameters())
+    assert len(payload) < weights + 16_000
+    assert b"torch" not in payload
