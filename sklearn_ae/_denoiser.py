@@ -85,9 +85,11 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
         denoised digits better than two tapering ones (held-out error 3.2
         vs 3.4 for noise of error 4.7, 200 epochs).
     %(shared_parameters)s
+
     Attributes
     ----------
     %(shared_attributes)s
+
     See Also
     --------
     AETransformer : The same autoencoder used for dimensionality reduction.

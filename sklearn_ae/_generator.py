@@ -94,14 +94,15 @@ class AEGenerator(
         architecture's default on images: ``(32, 64)`` for "conv" and
         ``(16, 32, 64)`` for "unet".
     %(shared_parameters)s
+
     Attributes
     ----------
     %(shared_attributes)s
-    data_min_ : ndarray of shape (n_features_in_,)
+    data_min_ : ndarray of shape (`n_features_in_`,)
         Smallest value of each feature in the training data. Diffusion
         sampling clips its estimate of the clean data at every step to the
         training range.
-    data_max_ : ndarray of shape (n_features_in_,)
+    data_max_ : ndarray of shape (`n_features_in_`,)
         Largest value of each feature in the training data.
 
     See Also
@@ -254,7 +255,7 @@ class AEGenerator(
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
             New rows in the units of the training data, in float64. VAE rows
             are draws from p(x | z) for z drawn from the prior.
         """
@@ -356,7 +357,7 @@ class AEGenerator(
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, n_components_)
+        Z : ndarray of shape (n_samples, `n_components_`)
             Posterior means, in the dtype of X.
         """
         return self._encode(self._check_fitted_X(X))
@@ -373,7 +374,7 @@ class AEGenerator(
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, n_components_)
+        Z : ndarray of shape (n_samples, `n_components_`)
             Posterior means, in the dtype of X.
         """
         return self.fit(X).transform(X)
@@ -383,12 +384,12 @@ class AEGenerator(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components_)
+        X : array-like of shape (n_samples, `n_components_`)
             Latent codes, e.g. from :meth:`transform`.
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, `n_features_in_`)
             Decoded rows, in the units of the training data.
         """
         return self._inverse_transform(X)

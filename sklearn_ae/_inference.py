@@ -72,7 +72,9 @@ class InferenceMixin:
         Memory is bounded by the batch size, not by ``len(X)``. Every batch
         is padded to the same number of rows, because float32 matrix products
         give results that depend on the number of rows in the product: with
-        one fixed shape, each row's result is bit-identical however X is split.
+        one fixed shape, each row's result is bit-identical however X is split
+        (except that for very narrow layers the CPU's BLAS can round the last
+        bit differently by a row's place in the batch).
         """
         module = self.net_.module_
         module.eval()

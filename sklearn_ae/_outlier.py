@@ -124,23 +124,25 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
         Learning rate of the Adam optimizer; higher than the other
         estimators' because training is short.
     %(shared_parameters)s
+
     Attributes
     ----------
     offset_ : float
         Threshold on ``score_samples``: ``decision_function`` is
         ``score_samples - offset_``.
-    feature_error_scale_ : ndarray of shape (n_features_in_,)
+    feature_error_scale_ : ndarray of shape (`n_features_in_`,)
         Mean squared reconstruction error of each feature on the training
         data (in the scaled space), the unit of ``feature_errors``.
-    code_center_ : ndarray of shape (n_components_,)
+    code_center_ : ndarray of shape (`n_components_`,)
         Median of each code coordinate on the training data.
-    code_scale_ : ndarray of shape (n_components_,)
+    code_scale_ : ndarray of shape (`n_components_`,)
         Median absolute deviation of each code coordinate on the training
         data, times 1.4826 (the standard deviation for normal data).
     score_unit_ : ndarray of shape (2,)
         Medians over the training data of the reconstruction part and the
         code part of the score, before they are added.
     %(shared_attributes)s
+
     See Also
     --------
     sklearn.ensemble.IsolationForest : Tree-based outlier detection.

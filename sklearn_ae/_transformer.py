@@ -38,9 +38,11 @@ class AETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoe
         ``(64, 32)`` or ``(128, 64)`` (``benchmarks/results/architecture.md``);
         no hidden layer (a linear autoencoder) was worst everywhere.
     %(shared_parameters)s
+
     Attributes
     ----------
     %(shared_attributes)s
+
     See Also
     --------
     sklearn.decomposition.PCA : Linear dimensionality reduction.
@@ -89,7 +91,7 @@ class AETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoe
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, n_components_)
+        Z : ndarray of shape (n_samples, `n_components_`)
             The codes, in the dtype of X (float32 or float64).
         """
         return self._encode(self._check_fitted_X(X))
@@ -99,12 +101,12 @@ class AETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoe
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components_)
+        X : array-like of shape (n_samples, `n_components_`)
             Codes, as returned by :meth:`transform`.
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, `n_features_in_`)
             The decoder output, in the units of the training data.
         """
         return self._inverse_transform(X)

@@ -21,7 +21,7 @@ __all__ = ["ParallelPostFit"]
 
 
 class ParallelPostFit(_DaskMLParallelPostFit):
-    """dask-ml's ``ParallelPostFit``, with lazy outlier scores as well.
+    """Dask-ml's ``ParallelPostFit``, with lazy outlier scores as well.
 
     ``fit`` trains the wrapped estimator on in-memory data (a dask input
     is computed first). ``predict``, ``transform``, ``score_samples`` and

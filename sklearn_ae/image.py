@@ -121,9 +121,10 @@ def transform_image(estimator, image, stride=None):
 
     Parameters
     ----------
-    estimator : fitted estimator with ``image_shape_`` and a ``transform``
-        whose output has the input's shape, e.g. an ``AEDenoiser`` fitted
-        with ``image_shape=(C, ph, pw)``.
+    estimator : estimator
+        A fitted estimator with ``image_shape_`` and a ``transform`` whose
+        output has the input's shape, e.g. an ``AEDenoiser`` fitted with
+        ``image_shape=(C, ph, pw)``.
     image : ndarray of shape (H, W) or (C, H, W)
         The image, in the units the estimator was trained on.
     stride : int or None, default=None

@@ -89,13 +89,46 @@ class ConvAutoencoder(LazyTrainMode, nn.Module):
         )
 
     def encode(self, x):
-        """Map rows of shape (n, n_features) to codes (n, n_components)."""
+        """Map rows to codes.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            Rows of the (scaled) data.
+
+        Returns
+        -------
+        z : torch.Tensor of shape (n, n_components)
+            The codes.
+        """
         return self.encoder(self.rows.to_images(x))
 
     def decode(self, z):
-        """Map codes back to rows of shape (n, n_features)."""
+        """Map codes back to rows.
+
+        Parameters
+        ----------
+        z : torch.Tensor of shape (n, n_components)
+            Codes, as returned by :meth:`encode`.
+
+        Returns
+        -------
+        x_hat : torch.Tensor of shape (n, n_features)
+            The decoded rows.
+        """
         return self.rows.to_rows(self.decoder(z))
 
     def forward(self, x):
-        """Reconstruct ``x``."""
+        """Reconstruct rows: ``decode(encode(x))``.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            Rows of the (scaled) data.
+
+        Returns
+        -------
+        x_hat : torch.Tensor of shape (n, n_features)
+            The reconstructions.
+        """
         return self.decode(self.encode(x))

@@ -127,7 +127,20 @@ class DiffusionModel(LazyTrainMode, nn.Module):
     # Training
     # ------------------------------------------------------------------
     def predict_velocity(self, x_t, t):
-        """The backbone's output: the velocity ``v`` of ``x_t`` at steps ``t`` (int64, (n,))."""
+        """Predict the velocity ``v`` of noised rows: the backbone's output.
+
+        Parameters
+        ----------
+        x_t : torch.Tensor of shape (n, n_features)
+            Noised rows.
+        t : torch.Tensor of shape (n,), dtype int64
+            The step (0-based) of each row.
+
+        Returns
+        -------
+        v : torch.Tensor of shape (n, n_features)
+            The predicted velocities.
+        """
         if self.image_shape is None:
             angles = t[:, None].float() * self.frequencies
             inputs = torch.cat([x_t, angles.sin(), angles.cos()], dim=1)
@@ -138,21 +151,43 @@ class DiffusionModel(LazyTrainMode, nn.Module):
         return self.backbone(inputs)[:, : self.n_features]
 
     def predict_noise(self, x_t, t):
-        """The estimate of the noise in ``x_t`` at steps ``t``, from the velocity.
+        """Estimate the noise in noised rows, from the predicted velocity.
 
         ``eps = sqrt(alpha_bar) v + sqrt(1 - alpha_bar) x_t``: at pure noise
         the input itself, whatever the backbone outputs.
+
+        Parameters
+        ----------
+        x_t : torch.Tensor of shape (n, n_features)
+            Noised rows.
+        t : torch.Tensor of shape (n,), dtype int64
+            The step (0-based) of each row.
+
+        Returns
+        -------
+        eps : torch.Tensor of shape (n, n_features)
+            The estimated noise.
         """
         alpha_bar = self.alpha_bar[t][:, None]
         return alpha_bar.sqrt() * self.predict_velocity(x_t, t) + (1 - alpha_bar).sqrt() * x_t
 
     def forward(self, x):
-        """Noise each row at a random step and return the predicted velocity.
+        """Noise each row at a random step and predict its velocity.
 
         The target velocity ``v = sqrt(alpha_bar) eps - sqrt(1 - alpha_bar)
         x`` (Salimans and Ho, 2022) is kept for :meth:`loss`. Predicting
         ``v`` rather than the noise ``eps`` keeps the target of order one at
         every noise level.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            Rows of the (scaled) data.
+
+        Returns
+        -------
+        v : torch.Tensor of shape (n, n_features)
+            The predicted velocities.
         """
         t = torch.randint(0, self.n_steps, (x.shape[0],), device=x.device)
         noise = torch.randn_like(x)
@@ -162,7 +197,20 @@ class DiffusionModel(LazyTrainMode, nn.Module):
         return self.predict_velocity(x_t, t)
 
     def loss(self, output, target):
-        """Mean squared error of the predicted velocity."""
+        """Compute the mean squared error of the predicted velocity.
+
+        Parameters
+        ----------
+        output : torch.Tensor of shape (n, n_features)
+            What :meth:`forward` returned for the batch.
+        target : torch.Tensor of shape (n, n_features)
+            The batch itself (the target velocity was kept by :meth:`forward`).
+
+        Returns
+        -------
+        loss : torch.Tensor
+            A scalar.
+        """
         velocity, self._velocity = self._velocity, None
         return (output - velocity).square().mean()
 
@@ -170,14 +218,30 @@ class DiffusionModel(LazyTrainMode, nn.Module):
     # The reverse process
     # ------------------------------------------------------------------
     def reverse(self, x, start, n_sampling_steps, generator=None, eta=1.0, x0_range=None):
-        """Run the reverse process from ``x`` at step ``start`` (0-based) to the data.
+        """Run the reverse process from noised rows to the data.
 
-        DDIM updates over ``n_sampling_steps`` steps evenly spaced from
-        ``start`` down to 0; ``eta=0`` is deterministic, ``eta=1`` adds
-        DDPM's noise. ``x0_range`` (two tensors of shape (n_features,))
-        clips each step's estimate of the data to the training range. With
-        one step the result is the network's estimate of the clean data,
-        ``E[x_0 | x_t]``.
+        With one step the result is the network's estimate of the clean
+        data, ``E[x_0 | x_t]``.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            Rows noised to step ``start``.
+        start : int
+            The step (0-based) of ``x``.
+        n_sampling_steps : int
+            Number of DDIM updates, evenly spaced from ``start`` down to 0.
+        generator : torch.Generator or None, default=None
+            Source of the random draws.
+        eta : float, default=1.0
+            0 gives deterministic DDIM updates, 1 adds DDPM's noise.
+        x0_range : tuple of two torch.Tensor of shape (n_features,) or None, default=None
+            Lower and upper bounds to clip each step's estimate of the data to.
+
+        Returns
+        -------
+        x0 : torch.Tensor of shape (n, n_features)
+            The estimate of the clean rows.
         """
         steps = torch.linspace(start, 0, n_sampling_steps).round().long().unique_consecutive()
         for i, t in enumerate(steps.tolist()):
@@ -203,22 +267,72 @@ class DiffusionModel(LazyTrainMode, nn.Module):
         return x
 
     def sample(self, n_samples, n_sampling_steps=50, generator=None, eta=1.0, x0_range=None):
-        """Rows drawn from the model, starting from pure noise."""
+        """Draw rows from the model, starting from pure noise.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of rows.
+        n_sampling_steps : int, default=50
+            Number of DDIM updates.
+        generator : torch.Generator or None, default=None
+            Source of the random draws.
+        eta : float, default=1.0
+            0 gives deterministic DDIM updates, 1 adds DDPM's noise.
+        x0_range : tuple of two torch.Tensor of shape (n_features,) or None, default=None
+            Lower and upper bounds to clip each step's estimate of the data to.
+
+        Returns
+        -------
+        x : torch.Tensor of shape (n_samples, n_features)
+            The rows, in the scaled space.
+        """
         device = self.alpha_bar.device
         x = torch.randn(n_samples, self.n_features, generator=generator, device=device)
         return self.reverse(x, self.n_steps - 1, n_sampling_steps, generator, eta, x0_range)
 
     def step_for_noise(self, noise_std):
-        """The step whose noise matches data with Gaussian noise of ``noise_std``.
+        """Find the step whose noise matches data with Gaussian noise of ``noise_std``.
 
         Data ``y = x + noise_std * eps`` scaled by ``sqrt(alpha_bar)`` is
         ``x_t`` for ``alpha_bar = 1 / (1 + noise_std**2)``.
+
+        Parameters
+        ----------
+        noise_std : float
+            Standard deviation of the noise, in the scaled space.
+
+        Returns
+        -------
+        t : int
+            The step (0-based).
         """
         target = 1.0 / (1.0 + noise_std**2)
         return int(torch.argmin((self.alpha_bar - target).abs()))
 
     def denoise(self, y, noise_std, n_sampling_steps, generator=None, eta=1.0, x0_range=None):
-        """Remove Gaussian noise of standard deviation ``noise_std`` from rows ``y``."""
+        """Remove Gaussian noise of standard deviation ``noise_std`` from rows.
+
+        Parameters
+        ----------
+        y : torch.Tensor of shape (n, n_features)
+            Noisy rows, in the scaled space.
+        noise_std : float
+            Standard deviation of their noise.
+        n_sampling_steps : int
+            Number of reverse steps; one gives ``E[x | y]``.
+        generator : torch.Generator or None, default=None
+            Source of the random draws.
+        eta : float, default=1.0
+            0 gives deterministic DDIM updates, 1 adds DDPM's noise.
+        x0_range : tuple of two torch.Tensor of shape (n_features,) or None, default=None
+            Lower and upper bounds to clip each step's estimate of the data to.
+
+        Returns
+        -------
+        x : torch.Tensor of shape (n, n_features)
+            The denoised rows.
+        """
         t = self.step_for_noise(noise_std)
         x_t = self.alpha_bar[t].sqrt() * y
         return self.reverse(x_t, t, n_sampling_steps, generator, eta, x0_range)
@@ -227,12 +341,24 @@ class DiffusionModel(LazyTrainMode, nn.Module):
     # The variational bound
     # ------------------------------------------------------------------
     def bound_quadrature(self, n_points):
-        """Steps and weights that estimate the sum over steps of the bound.
+        """Choose the steps and weights that estimate the sum over steps of the bound.
 
         The bound's term at step t is ``w_t * E||eps - eps_hat_t||^2``; the
         sum over all ``n_steps`` steps is estimated from ``n_points`` steps
         spaced geometrically (the weights are largest at small t), each
-        standing for the steps nearest to it: ``(steps, stratum_weights)``.
+        standing for the steps nearest to it.
+
+        Parameters
+        ----------
+        n_points : int
+            Number of steps to evaluate (fewer when they coincide).
+
+        Returns
+        -------
+        steps : ndarray of int
+            The steps (0-based), spaced geometrically.
+        stratum_weights : ndarray of float
+            The summed weights of the steps each one stands for.
         """
         alpha_bar = cosine_alpha_bar(self.n_steps)
         previous = np.concatenate([[1.0], alpha_bar[:-1]])
@@ -247,12 +373,26 @@ class DiffusionModel(LazyTrainMode, nn.Module):
         return steps, stratum_weights
 
     def log_likelihood_bound(self, x, steps, stratum_weights, noise):
-        """The variational lower bound on log p(x) of each row (estimated).
+        """Estimate the variational lower bound on log p(x) of each row.
 
-        ``steps`` and ``stratum_weights`` come from :meth:`bound_quadrature`;
-        ``noise`` holds one standard normal row per step, shared by all rows
-        so that a row's bound does not depend on its batch. The decoder at
-        step 1 is a Gaussian of variance ``beta_1``.
+        The decoder at step 1 is a Gaussian of variance ``beta_1``.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            Rows of the (scaled) data.
+        steps : ndarray of int
+            Steps from :meth:`bound_quadrature`.
+        stratum_weights : ndarray of float
+            Their weights, from :meth:`bound_quadrature`.
+        noise : torch.Tensor of shape (len(steps), n_features)
+            One standard normal row per step, shared by all rows so that a
+            row's bound does not depend on its batch.
+
+        Returns
+        -------
+        bound : torch.Tensor of shape (n,)
+            The bound of each row, in nats.
         """
         alpha_bar = self.alpha_bar
         beta_1 = 1 - alpha_bar[0]

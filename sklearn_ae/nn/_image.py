@@ -82,7 +82,18 @@ class ImageRows(nn.Module):
         self.padding = (0, self.padded_shape[2] - width, 0, self.padded_shape[1] - height)
 
     def to_images(self, x):
-        """Rows (n, C*H*W) to padded images (n, C, H', W')."""
+        """Fold rows into images, padded to the network's multiple.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, C * H * W)
+            Flattened images.
+
+        Returns
+        -------
+        images : torch.Tensor of shape (n, C, H', W')
+            The images, edge pixels repeated to the padded size.
+        """
         images = x.reshape(x.shape[0], *self.image_shape)
         if any(self.padding):
             # Replicate padding needs a 3-D or 4-D input and works for any size.
@@ -90,7 +101,18 @@ class ImageRows(nn.Module):
         return images
 
     def to_rows(self, images):
-        """Padded images back to rows, cropping the padding away."""
+        """Crop padded images and flatten them back to rows.
+
+        Parameters
+        ----------
+        images : torch.Tensor of shape (n, C, H', W')
+            Padded images, as from :meth:`to_images`.
+
+        Returns
+        -------
+        x : torch.Tensor of shape (n, C * H * W)
+            The flattened images, padding removed.
+        """
         _, height, width = self.image_shape
         return images[:, :, :height, :width].reshape(images.shape[0], -1)
 

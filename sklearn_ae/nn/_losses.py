@@ -34,6 +34,20 @@ class TrimmedMSELoss(nn.Module):
         self.trim_fraction = trim_fraction
 
     def forward(self, output, target):
+        """Compute the trimmed mean squared error of a batch.
+
+        Parameters
+        ----------
+        output : torch.Tensor of shape (n, n_features)
+            The network's reconstructions.
+        target : torch.Tensor of shape (n, n_features)
+            What they should be.
+
+        Returns
+        -------
+        loss : torch.Tensor
+            A scalar: the mean error of the kept samples.
+        """
         errors = (output - target).square().mean(dim=1)
         n_kept = max(1, round(errors.shape[0] * (1 - self.trim_fraction)))
         if n_kept == errors.shape[0]:

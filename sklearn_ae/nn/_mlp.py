@@ -84,13 +84,46 @@ class MLPAutoencoder(LazyTrainMode, nn.Module):
         self.decoder = _stack(widths[::-1], activation, dropout)
 
     def encode(self, x):
-        """Map inputs of shape (n, n_features) to codes (n, n_components)."""
+        """Map rows to codes.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            Rows of the (scaled) data.
+
+        Returns
+        -------
+        z : torch.Tensor of shape (n, n_components)
+            The codes.
+        """
         return self.encoder(x)
 
     def decode(self, z):
-        """Map codes back to the input space."""
+        """Map codes back to rows.
+
+        Parameters
+        ----------
+        z : torch.Tensor of shape (n, n_components)
+            Codes, as returned by :meth:`encode`.
+
+        Returns
+        -------
+        x_hat : torch.Tensor of shape (n, n_features)
+            The decoded rows.
+        """
         return self.decoder(z)
 
     def forward(self, x):
-        """Reconstruct ``x``."""
+        """Reconstruct rows: ``decode(encode(x))``.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            Rows of the (scaled) data.
+
+        Returns
+        -------
+        x_hat : torch.Tensor of shape (n, n_features)
+            The reconstructions.
+        """
         return self.decoder(self.encoder(x))

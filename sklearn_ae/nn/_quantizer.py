@@ -50,7 +50,18 @@ class VectorQuantizer(nn.Module):
         self.loss = torch.tensor(0.0)
 
     def nearest(self, z):
-        """Index of the nearest entry for each row of ``z`` (n, dim)."""
+        """Find the nearest codebook entry of each vector.
+
+        Parameters
+        ----------
+        z : torch.Tensor of shape (n, dim)
+            Vectors to quantise.
+
+        Returns
+        -------
+        indices : torch.Tensor of shape (n,), dtype int64
+            Index of the nearest entry of each vector.
+        """
         distances = (
             z.square().sum(1, keepdim=True)
             - 2 * z @ self.codebook.T
@@ -59,7 +70,23 @@ class VectorQuantizer(nn.Module):
         return distances.argmin(1)
 
     def forward(self, z):
-        """Quantise the rows of ``z`` (n, dim); return ``(quantised, indices)``."""
+        """Quantise vectors: replace each with its nearest codebook entry.
+
+        In training, the commitment loss is stored in ``loss`` and the
+        codebook follows moving averages of the vectors each entry wins.
+
+        Parameters
+        ----------
+        z : torch.Tensor of shape (n, dim)
+            Vectors to quantise.
+
+        Returns
+        -------
+        quantized : torch.Tensor of shape (n, dim)
+            The entries, with straight-through gradients to ``z``.
+        indices : torch.Tensor of shape (n,), dtype int64
+            Index of each vector's entry.
+        """
         if self.training and not self.initialized:
             self._initialize(z.detach())
         indices = self.nearest(z.detach())

@@ -66,6 +66,7 @@ def get_architecture(architecture):
     Returns
     -------
     module_class : type
+        The module class to build.
 
     Raises
     ------

@@ -10,6 +10,20 @@ class LazyTrainMode:
     """
 
     def train(self, mode=True):
+        """Set the training mode, as :meth:`torch.nn.Module.train` does.
+
+        Does nothing when the module and its submodules are in that mode already.
+
+        Parameters
+        ----------
+        mode : bool, default=True
+            Training (True) or evaluation (False) mode.
+
+        Returns
+        -------
+        self : torch.nn.Module
+            The module itself.
+        """
         if mode == self.training and all(m.training == mode for m in self.modules()):
             return self
         return super().train(mode)

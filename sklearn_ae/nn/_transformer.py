@@ -180,7 +180,18 @@ class TransformerAutoencoder(LazyTrainMode, nn.Module):
         self.inference_values_per_row = (n_tokens + 1) * max(4 * width, n_heads * (n_tokens + 1))
 
     def encode(self, x):
-        """Map rows of shape (n, n_features) to codes (n, n_components)."""
+        """Map rows to codes.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            Rows of the (scaled) data.
+
+        Returns
+        -------
+        z : torch.Tensor of shape (n, n_components)
+            The codes.
+        """
         tokens = self.tokens.embed(x)
         if self.training and self.mask_ratio > 0:
             masked = torch.rand(tokens.shape[:2], device=tokens.device) < self.mask_ratio
@@ -190,10 +201,32 @@ class TransformerAutoencoder(LazyTrainMode, nn.Module):
         return self.to_code(encoded[:, 0])
 
     def decode(self, z):
-        """Map codes back to rows of shape (n, n_features)."""
+        """Map codes back to rows.
+
+        Parameters
+        ----------
+        z : torch.Tensor of shape (n, n_components)
+            Codes, as returned by :meth:`encode`.
+
+        Returns
+        -------
+        x_hat : torch.Tensor of shape (n, n_features)
+            The decoded rows.
+        """
         queries = self.from_code(z).unsqueeze(1) + self.queries
         return self.tokens.unembed(self.out_norm(self.decoder(queries)))
 
     def forward(self, x):
-        """Reconstruct ``x``."""
+        """Reconstruct rows: ``decode(encode(x))``.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            Rows of the (scaled) data.
+
+        Returns
+        -------
+        x_hat : torch.Tensor of shape (n, n_features)
+            The reconstructions.
+        """
         return self.decode(self.encode(x))

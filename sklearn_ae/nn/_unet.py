@@ -98,7 +98,18 @@ class UNet(LazyTrainMode, nn.Module):
         self.head = nn.Conv2d(widths[0], channels, 1)
 
     def forward(self, x):
-        """Map rows of shape (n, n_features) to rows of the same shape."""
+        """Map rows of images to rows of images of the same shape.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            Flattened images, ``n_features = C * H * W``.
+
+        Returns
+        -------
+        output : torch.Tensor of shape (n, n_features)
+            The output images, flattened.
+        """
         images = self.rows.to_images(x)
         skips = []
         h = images

@@ -125,12 +125,36 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
     # The protocol: encode, decode, forward, loss
     # ------------------------------------------------------------------
     def posterior(self, x):
-        """Mean and log-variance of q(z | x), each of shape (n, n_components)."""
+        """Compute the mean and log-variance of the posterior q(z | x).
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            Rows of the (scaled) data.
+
+        Returns
+        -------
+        mean : torch.Tensor of shape (n, n_components)
+            Posterior means.
+        log_var : torch.Tensor of shape (n, n_components)
+            Posterior log-variances, clamped to [-30, 20].
+        """
         mean, log_var = self.backbone.encode(x).chunk(2, dim=1)
         return mean, log_var.clamp(-30.0, 20.0)
 
     def encode(self, x):
-        """The posterior mean of z, shape (n, n_components)."""
+        """Map rows to the posterior mean of their code z.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            Rows of the (scaled) data.
+
+        Returns
+        -------
+        z : torch.Tensor of shape (n, n_components)
+            The posterior means.
+        """
         return self.posterior(x)[0]
 
     def _decoder_output(self, z):
@@ -144,15 +168,36 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         return ContinuousBernoulli(logits=output, validate_args=False).mean
 
     def decode(self, z):
-        """The mean of p(x | z), shape (n, n_features)."""
+        """Map codes to the mean of p(x | z).
+
+        Parameters
+        ----------
+        z : torch.Tensor of shape (n, n_components)
+            Latent codes.
+
+        Returns
+        -------
+        x_hat : torch.Tensor of shape (n, n_features)
+            The means of p(x | z).
+        """
         return self._mean(self._decoder_output(z))
 
     def forward(self, x):
-        """Reconstruct ``x``: the mean of p(x | z) for a z drawn from q(z | x).
+        """Reconstruct rows: the mean of p(x | z) for a z drawn from q(z | x).
 
         In training z is drawn with the reparameterisation trick; in
         evaluation it is the posterior mean. The KL term of each row is kept
         for :meth:`loss`.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            Rows of the (scaled) data.
+
+        Returns
+        -------
+        x_hat : torch.Tensor of shape (n, n_features)
+            The reconstructions.
         """
         mean, log_var = self.posterior(x)
         z = mean
@@ -165,9 +210,19 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         return self._mean(output)
 
     def loss(self, output, target):
-        """Negative ELBO per feature (KL weighted by ``beta``), averaged over rows.
+        """Compute the negative ELBO per feature (KL weighted by ``beta``), averaged over rows.
 
-        ``output`` is what :meth:`forward` returned for the batch.
+        Parameters
+        ----------
+        output : torch.Tensor of shape (n, n_features)
+            What :meth:`forward` returned for the batch.
+        target : torch.Tensor of shape (n, n_features)
+            The batch itself.
+
+        Returns
+        -------
+        loss : torch.Tensor
+            A scalar.
         """
         output = output if self.likelihood == "gaussian" else self._logits
         nll = -self._log_likelihood(output, target)
@@ -178,7 +233,13 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
     # Densities and samples
     # ------------------------------------------------------------------
     def scale(self):
-        """The Gaussian likelihood's scale of each feature."""
+        """Return the Gaussian likelihood's scale of each feature.
+
+        Returns
+        -------
+        scale : torch.Tensor of shape (n_features,)
+            The learned scales, at least ``MIN_SCALE``.
+        """
         return self.log_scale.exp().clamp_min(MIN_SCALE)
 
     def _log_likelihood(self, output, x):
@@ -196,6 +257,7 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         Parameters
         ----------
         x : torch.Tensor of shape (n, n_features)
+            Rows of the (scaled) data.
         noise : torch.Tensor of shape (n_draws, n_components)
             Standard normal draws shared by all rows: the expectation over
             q(z | x) is their average, the same for a row whatever batch it
@@ -203,7 +265,10 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
 
         Returns
         -------
-        log_likelihood, kl : torch.Tensor of shape (n,) each
+        log_likelihood : torch.Tensor of shape (n,)
+            The expected log-likelihood of each row.
+        kl : torch.Tensor of shape (n,)
+            The KL divergence of each row's posterior from the prior.
         """
         mean, log_var = self.posterior(x)
         std = (0.5 * log_var).exp()
@@ -214,14 +279,39 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         return log_likelihood / len(noise), _kl_to_standard_normal(mean, log_var)
 
     def elbo(self, x, noise):
-        """The evidence lower bound of each row, shape (n,) (see :meth:`elbo_terms`)."""
+        """Compute the evidence lower bound of each row.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            Rows of the (scaled) data.
+        noise : torch.Tensor of shape (n_draws, n_components)
+            Standard normal draws of z shared by all rows (see :meth:`elbo_terms`).
+
+        Returns
+        -------
+        elbo : torch.Tensor of shape (n,)
+            The ELBO of each row, in nats.
+        """
         log_likelihood, kl = self.elbo_terms(x, noise)
         return log_likelihood - kl
 
     def sample(self, n_samples, generator=None, *, noise=True):
-        """Rows drawn from the model: z from the prior, then x from p(x | z).
+        """Draw rows from the model: z from the prior, then x from p(x | z).
 
-        With ``noise=False`` the rows are the means of p(x | z).
+        Parameters
+        ----------
+        n_samples : int
+            Number of rows.
+        generator : torch.Generator or None, default=None
+            Source of the random draws.
+        noise : bool, default=True
+            False returns the means of p(x | z) instead of draws from it.
+
+        Returns
+        -------
+        x : torch.Tensor of shape (n_samples, n_features)
+            The rows, in the scaled space.
         """
         device = next(self.parameters()).device
         z = torch.randn(n_samples, self.n_components, generator=generator, device=device)

@@ -172,26 +172,76 @@ class VQAutoencoder(LazyTrainMode, nn.Module):
         return vectors.reshape(n, height, width, dim).permute(0, 3, 1, 2).reshape(n, -1)
 
     def encode(self, x):
-        """Quantised codes (n, code_size) for rows (n, n_features)."""
+        """Map rows to quantised codes.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            Rows of the (scaled) data.
+
+        Returns
+        -------
+        z : torch.Tensor of shape (n, code_size)
+            The codes, made of codebook entries.
+        """
         quantized, _ = self.quantizer(self._vectors(x))
         return self._code(quantized, x.shape[0])
 
     def codebook_indices(self, x):
-        """Codebook index of each position, shape (n, n_positions), int64."""
+        """Find the codebook entry chosen at each position of each row's code.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            Rows of the (scaled) data.
+
+        Returns
+        -------
+        indices : torch.Tensor of shape (n, n_positions), dtype int64
+            Index into the codebook of each code vector.
+        """
         return self.quantizer.nearest(self._vectors(x)).reshape(x.shape[0], self.n_positions)
 
     def decode(self, z):
-        """Map codes (n, code_size) back to rows (n, n_features)."""
+        """Map codes back to rows.
+
+        Parameters
+        ----------
+        z : torch.Tensor of shape (n, code_size)
+            Codes, as returned by :meth:`encode`.
+
+        Returns
+        -------
+        x_hat : torch.Tensor of shape (n, n_features)
+            The decoded rows.
+        """
         if self.image_shape is None:
             return self.backbone.decode(z)
         maps = z.reshape(z.shape[0], *self.grid)
         return self.rows.to_rows(self.decoder(maps))
 
     def forward(self, x):
-        """Reconstruct ``x`` from its quantised code."""
+        """Reconstruct rows from their quantised codes.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            Rows of the (scaled) data.
+
+        Returns
+        -------
+        x_hat : torch.Tensor of shape (n, n_features)
+            The reconstructions.
+        """
         return self.decode(self.encode(x))
 
     def auxiliary_loss(self):
-        """The commitment loss of the last training batch (then forgotten)."""
+        """Return the commitment loss of the last training batch, then forget it.
+
+        Returns
+        -------
+        loss : torch.Tensor or None
+            A scalar, or None when no training batch ran since the last call.
+        """
         loss, self.quantizer.loss = self.quantizer.loss, None
         return loss
