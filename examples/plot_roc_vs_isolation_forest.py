@@ -1,0 +1,70 @@
+"""
+==============================================
+Outlier detection: ROC curves against a forest
+==============================================
+
+:class:`~sklearn_ae.AEOutlierDetector` and scikit-learn's
+:class:`~sklearn.ensemble.IsolationForest` are both fitted, without labels,
+on the breast cancer outlier set that ships with the package: the 357 benign
+tumours of the Wisconsin diagnostic data plus 21 malignant ones, the
+construction of the ODDS WBC set. The known labels are used only afterwards,
+to draw each detector's ROC curve.
+"""
+
+# %%
+# Data
+# ----
+# :func:`sklearn_ae.datasets.load_breast_cancer_outliers` builds the set from
+# scikit-learn's copy of the data, so nothing is downloaded. ``y`` is 1 for
+# an outlier (malignant) and 0 for an inlier (benign).
+import matplotlib.pyplot as plt
+from sklearn.ensemble import IsolationForest
+from sklearn.metrics import RocCurveDisplay, roc_auc_score
+
+from sklearn_ae import AEOutlierDetector
+from sklearn_ae.datasets import load_breast_cancer_outliers
+
+X, y = load_breast_cancer_outliers(return_X_y=True)
+print(f"{X.shape[0]} samples, {X.shape[1]} features, {y.sum()} outliers")
+
+# %%
+# Fit both detectors on the unlabelled data
+# -----------------------------------------
+# Both run with their default parameters. The autoencoder scales the raw
+# features itself (median and interquartile range) and leaves the worst
+# reconstructed 20 % of each batch out of its loss, so the outliers in the
+# training data are not learned. Both follow the same convention:
+# ``score_samples`` is higher for more normal samples, so the outlier score
+# is its negative.
+detectors = {
+    "AEOutlierDetector": AEOutlierDetector(random_state=0),
+    "IsolationForest": IsolationForest(random_state=0),
+}
+outlier_scores = {}
+for name, detector in detectors.items():
+    outlier_scores[name] = -detector.fit(X).score_samples(X)
+    print(f"{name:>17}: ROC-AUC {roc_auc_score(y, outlier_scores[name]):.3f}")
+
+# %%
+# ROC curves
+# ----------
+# :class:`~sklearn.metrics.RocCurveDisplay` puts each detector's area under
+# the curve in the legend.
+fig, ax = plt.subplots(figsize=(5.5, 5.5), layout="constrained")
+for name, score in outlier_scores.items():
+    RocCurveDisplay.from_predictions(y, score, name=name, ax=ax)
+ax.plot([0, 1], [0, 1], "k:", label="chance (AUC = 0.5)")
+ax.set_title("Breast cancer outliers: 21 malignant among 357 benign")
+ax.legend(loc="lower right")
+plt.show()
+
+# %%
+# On this set the two detectors are level: both rank most malignant tumours
+# above the benign ones, and their ROC-AUCs (printed above) differ in the
+# third decimal. A single data set says little about which is better in
+# general: over the 22 ODDS benchmark sets the autoencoder's mean ROC-AUC was
+# 0.846 against IsolationForest's 0.834, and on 14 sets built from
+# scikit-learn's bundled data the two were level (0.685 against 0.697; see
+# the README). The autoencoder also takes a few times longer to fit. What it
+# adds is an explanation of each score, see
+# :ref:`sphx_glr_auto_examples_plot_explain_outliers.py`.
