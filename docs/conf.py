@@ -108,7 +108,6 @@ sphinx_gallery_conf = {
     "abort_on_example_error": False,
     "expected_failing_examples": [],
     "doc_module": ("sklearn_ae",),
-    "reference_url": {"sklearn_ae": None},
     "backreferences_dir": "gen_modules/backreferences",
     "image_scrapers": ("matplotlib",),
     "matplotlib_animations": False,
