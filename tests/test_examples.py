@@ -36,7 +36,7 @@ CHECKS = {
     "plot_sampling.py": (r"held-out log-likelihood per pixel, VAE \(lower bound\): -?\d", True),
     "plot_dask_search.py": (r"torch threads per worker: \{.*: 1, .*: 1\}\nbest: ", True),
     "plot_out_of_core_scoring.py": (
-        r"(rows \(.*MiB on disk\): .* peak extra memory \d+ MiB\n){2}ROC-AUC",
+        r"([\d, ]+ rows \(.*MiB on disk\): .* peak extra memory \d+ MiB\n){2}ROC-AUC",
         True,
     ),
 }
