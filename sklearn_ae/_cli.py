@@ -11,6 +11,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from . import AEDenoiser, AEOutlierDetector, AETransformer, __version__
 from ._callbacks import EpochProgressBar
+from ._categorical import TableEncoder, categorical_columns
 from .datasets import load_breast_cancer_outliers
 
 _DEFAULT_DATA = "the embedded breast cancer outlier set (378 rows, 21 outliers)"
@@ -162,7 +163,7 @@ def _estimator(args):
     return AEDenoiser(noise=args.noise, **params)
 
 
-def _report_detection(detector, X, result, labels, top, log):
+def _report_detection(detector, X, result, labels, top, log, encoder=None):
     n_outliers = int((result["label"] == -1).sum())
     log(f"flagged {n_outliers} of {len(X)} rows as outliers ({n_outliers / len(X):.1%})")
     if labels is not None:
@@ -176,6 +177,8 @@ def _report_detection(detector, X, result, labels, top, log):
     worst = result["score"].nsmallest(top).index
     components = detector.score_components(X.loc[worst])
     errors = pd.DataFrame(detector.feature_errors(X.loc[worst]), index=worst, columns=X.columns)
+    if encoder is not None:  # name the table's columns, not their one-hot indicators
+        errors = encoder.merge_columns(errors)
     log(
         f"top {len(worst)} outliers (row: outlier score = reconstruction + code "
         "parts; features reconstructed worst):"
@@ -188,6 +191,21 @@ def _report_detection(detector, X, result, labels, top, log):
         )
 
 
+def _encode(table, log):
+    """One-hot encode the table's text and category columns, if it has any."""
+    columns = categorical_columns(table)
+    if not columns:
+        return table, None
+    encoder = TableEncoder(columns).fit(table)
+    X = encoder.transform(table)
+    n_onehot = X.shape[1] - (table.shape[1] - len(columns))
+    log(
+        f"one-hot encoded {len(columns)} text column(s) into {n_onehot} indicator "
+        f"columns: {', '.join(map(str, columns))}"
+    )
+    return X, encoder
+
+
 def main(argv=None):
     """Run the command line; returns the exit status."""
     args = _build_parser().parse_args(argv)
@@ -197,12 +215,13 @@ def main(argv=None):
             print(message, file=sys.stderr)
 
     try:
-        X, labels = _load(args)
+        table, labels = _load(args)
         estimator = _estimator(args)
         log(
-            f"sklearn-ae {args.command}: {X.shape[0]} rows x {X.shape[1]} features "
+            f"sklearn-ae {args.command}: {table.shape[0]} rows x {table.shape[1]} features "
             f"from {args.input or _DEFAULT_DATA}"
         )
+        X, encoder = _encode(table, log)
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -218,9 +237,11 @@ def main(argv=None):
                 {"score": estimator.score_samples(X), "label": estimator.predict(X)},
                 index=X.index,
             )
-            _report_detection(estimator, X, result, labels, args.top, log)
+            _report_detection(estimator, X, result, labels, args.top, log, encoder)
         else:
             result = estimator.set_output(transform="pandas").transform(X)
+            if args.command == "denoise" and encoder is not None:
+                result = encoder.decode(result)  # back to the table's columns
     except (ValueError, TypeError, OSError) as exc:
         print(f"sklearn-ae: error: {exc}", file=sys.stderr)
         return 2

@@ -47,9 +47,52 @@ def test_writes_csv_to_stdout_by_default(capsys):
 
 def test_bad_input_is_an_error_message_not_a_traceback(tmp_path, capsys):
     data = tmp_path / "in.csv"
-    pd.DataFrame({"a": [1.0, 2.0, 3.0], "city": ["x", "y", "z"]}).to_csv(data, index=False)
+    pd.DataFrame({"a": [1.0, 2.0, np.inf], "b": [1.0, 0.0, 3.0]}).to_csv(data, index=False)
     assert main(["detect", "-i", str(data), *FAST_ARGS]) == 2
-    assert "column(s) ['city'] are not numeric" in capsys.readouterr().err
+    assert "infinity" in capsys.readouterr().err
+
+
+@pytest.fixture
+def table_with_text(tmp_path):
+    """Numbers plus a text column; rows 0-4 have a country no other row has."""
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(
+        {
+            "amount": rng.normal(100, 10, 200),
+            "country": rng.choice(["FR", "DE", "IT"], 200),
+            "hours": rng.normal(8, 1, 200),
+            "is_fraud": 0,
+        }
+    )
+    table.loc[:4, "country"] = "ZZ"
+    table.loc[:4, "is_fraud"] = 1
+    table.loc[10, "country"] = None  # an empty cell: a category of its own
+    path = tmp_path / "table.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_detect_one_hot_encodes_text_columns_and_names_them(table_with_text, tmp_path, capsys):
+    out = tmp_path / "scores.csv"
+    args = ["detect", "-i", str(table_with_text), "--label-column", "is_fraud", "-o", str(out)]
+    assert main([*args, "--max-iter", "30", "--hidden-layer-sizes", "16"]) == 0
+    report = capsys.readouterr().err
+    assert "200 rows x 3 features" in report
+    assert "one-hot encoded 1 text column(s) into 5 indicator columns: country" in report
+    explanations = report.split("features reconstructed worst):")[1].splitlines()[1:6]
+    # The rare country explains the outliers, under the table's own column name.
+    assert all(line.split("; ")[1].startswith("country") for line in explanations)
+    assert "country_" not in report.split("features reconstructed worst):")[1]
+    assert len(pd.read_csv(out)) == 200
+
+
+def test_denoise_returns_the_table_columns_with_categories(table_with_text, tmp_path):
+    out = tmp_path / "denoised.csv"
+    args = ["denoise", "-i", str(table_with_text), "--label-column", "is_fraud", "-o", str(out)]
+    assert main([*args, *FAST_ARGS]) == 0
+    result = pd.read_csv(out, index_col="row", keep_default_na=False)
+    assert list(result.columns) == ["amount", "country", "hours"]
+    assert set(result["country"]) <= {"FR", "DE", "IT", "ZZ", "(missing)"}
 
 
 def test_missing_label_column_is_reported(capsys):
