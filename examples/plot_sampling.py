@@ -78,11 +78,9 @@ plt.show()
 
 # %%
 # Many decoded means are recognisable digits, though blurred; the samples add
-# pixel noise on top of them, and some codes fall between classes. The dark
-# dots at the left and right edges of some samples are three pixels that are
-# blank in every training image: the noise scale the VAE has learned for them
-# is still far from zero when training ends, so ``sample`` draws noise there
-# too. The Gaussian mixture's likelihood per pixel is higher than the VAE's
+# pixel noise on top of them, and some codes fall between classes. The three
+# pixels that are blank in every training image stay blank: the VAE pins a
+# feature that is constant in training to its value. The Gaussian mixture's likelihood per pixel is higher than the VAE's
 # bound in this run (the numbers printed above), and a classifier tells VAE
 # samples from real digits far more easily than the mixture's (see the
 # generation benchmark in the README). For sharper samples use

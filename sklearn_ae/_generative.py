@@ -106,11 +106,26 @@ class GenerativeNetworkMixin:
             own.update(
                 likelihood=getattr(self, "likelihood", "gaussian"),
                 beta=getattr(self, "beta", 1.0),
+                constant_features=self._scaled_constant_features(),
             )
         else:
             own.update(n_steps=self.n_noise_levels)
         network_class = GENERATIVE_NETWORKS[model]
         return network_class, module_arguments(network_class, shared, own)
+
+    def _scaled_constant_features(self):
+        """``{index: value}`` of the features constant in training, scaled like X.
+
+        Known from the recorded training range (``data_min_``, ``data_max_``);
+        None when it was not recorded. Values are scaled in float32 as the
+        training data are, so they match the training values bit for bit.
+        """
+        if not hasattr(self, "data_min_"):
+            return None
+        center, scale = self._scaling()
+        scaled = (self.data_min_.astype(np.float32) - center) / scale
+        constant = np.flatnonzero(self.data_min_ == self.data_max_)
+        return {int(j): float(scaled[j]) for j in constant}
 
     def _record_data_range(self, X):
         """Set ``data_min_`` and ``data_max_``, the range of each feature in X."""

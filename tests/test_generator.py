@@ -277,3 +277,20 @@ def test_bound_quadrature_covers_every_step():
         assert steps[-1] == 39
         assert len(steps) <= n_points
         np.testing.assert_allclose(weights.sum(), all_weights.sum())
+
+
+@pytest.mark.parametrize("scaling", ["standard", "robust", None])
+def test_vae_pins_features_constant_in_training(scaling):
+    """A learned scale starts at 1: a short fit would scatter a constant feature."""
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.normal(size=(120, 3)), np.full(120, 2.5)])
+    est = AEGenerator(**{**TINY, "model": "vae", "scaling": scaling}).fit(X)
+    samples = est.sample(200, random_state=0)
+    _, scale = est._scaling()
+    # Within a few of the likelihood's smallest scale (MIN_SCALE, scaled units).
+    assert np.abs(samples[:, 3] - 2.5).max() < 5e-3 * scale[3]
+    assert samples[:, :3].std(axis=0).min() > 0.1  # the others stay random
+    assert np.isfinite(est.score_samples(X)).all()
+    with torch.no_grad():
+        module_scale = est.net_.module_.scale()
+    assert module_scale[3].item() == pytest.approx(1e-3)

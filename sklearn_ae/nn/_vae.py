@@ -64,6 +64,12 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         The distribution p(x | z).
     beta : float, default=1.0
         Weight of the KL term in the training loss; 1 gives the ELBO.
+    constant_features : dict or None, default=None
+        ``{feature index: value}`` of the features that were constant in the
+        training data (Gaussian likelihood only). Their p(x | z) is pinned
+        to a normal at that value with scale ``MIN_SCALE``: a learned scale
+        starts at 1 and would take thousands of steps to shrink, so samples
+        would scatter a value the data never leave.
 
     Examples
     --------
@@ -90,6 +96,7 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         backbone_params=None,
         likelihood="gaussian",
         beta=1.0,
+        constant_features=None,
     ):
         super().__init__()
         owner = type(self).__name__
@@ -118,6 +125,12 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         self.backbone = backbone_class(**module_arguments(backbone_class, shared, backbone_params))
         if likelihood == "gaussian":
             self.log_scale = nn.Parameter(torch.zeros(n_features))
+        constant = torch.zeros(n_features, dtype=torch.bool)
+        constant_values = torch.zeros(n_features)
+        for index, value in (constant_features or {}).items():
+            constant[int(index)], constant_values[int(index)] = True, float(value)
+        self.register_buffer("_constant", constant)
+        self.register_buffer("_constant_values", constant_values)
         self._kl = None
         self._logits = None
 
@@ -159,7 +172,10 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
 
     def _decoder_output(self, z):
         """Mean (gaussian) or logits (bernoulli) of p(x | z)."""
-        return self.backbone.decode(torch.cat([z, torch.zeros_like(z)], dim=1))
+        output = self.backbone.decode(torch.cat([z, torch.zeros_like(z)], dim=1))
+        if self.likelihood == "gaussian":
+            output = torch.where(self._constant, self._constant_values, output)
+        return output
 
     def _mean(self, output):
         """The mean of p(x | z) from the decoder output for z."""
@@ -240,7 +256,8 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         scale : torch.Tensor of shape (n_features,)
             The learned scales, at least ``MIN_SCALE``.
         """
-        return self.log_scale.exp().clamp_min(MIN_SCALE)
+        scale = self.log_scale.exp().clamp_min(MIN_SCALE)
+        return scale.masked_fill(self._constant, MIN_SCALE)
 
     def _log_likelihood(self, output, x):
         """log p(x | z) of each row, from the decoder output for z."""
