@@ -80,9 +80,10 @@ plt.show()
 # Many decoded means are recognisable digits, though blurred; the samples add
 # pixel noise on top of them, and some codes fall between classes. The three
 # pixels that are blank in every training image stay blank: the VAE pins a
-# feature that is constant in training to its value. The Gaussian mixture's likelihood per pixel is higher than the VAE's
-# bound in this run (the numbers printed above), and a classifier tells VAE
-# samples from real digits far more easily than the mixture's (see the
-# generation benchmark in the README). For sharper samples use
-# ``AEGenerator(model="diffusion", architecture="unet", image_shape=(1, 8, 8))``,
-# which takes a few minutes to train on a laptop CPU.
+# feature that is constant in training to its value. The Gaussian mixture's
+# likelihood per pixel is higher than the VAE's bound in this run (the numbers
+# printed above), and a classifier tells VAE samples from real digits far more
+# easily than the mixture's (see the generation benchmark in the README). For
+# sharper samples use ``AEGenerator(model="diffusion", architecture="unet",
+# image_shape=(1, 8, 8))``, which takes a few minutes to train on a laptop
+# CPU.
