@@ -60,11 +60,11 @@ class TensorBatchIterator:
     def __iter__(self):
         n_samples = len(self.X)
         order = torch.randperm(n_samples, device=self.X.device) if self.shuffle else None
-        first, step = self.shard or (0, 1)
+        shard = self.shard or (0, 1)
         for start in range(0, n_samples, self.batch_size):
             stop = min(start + self.batch_size, n_samples)
-            if stop - start < step:  # too few rows to share: each takes them all
-                first, step = 0, 1
+            # A batch with too few rows to share: each process takes them all.
+            first, step = shard if stop - start >= shard[1] else (0, 1)
             if order is None:
                 rows = slice(start + first, stop, step)
             else:

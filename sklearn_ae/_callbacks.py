@@ -120,10 +120,10 @@ class EpochProgressBar(Callback):
 class EpochTable(PrintLog):
     """skorch's per-epoch table, coloured only on a terminal.
 
-    The estimators' nets print it when ``verbose=2``. skorch's ``PrintLog`` marks each best loss
-    with an ANSI colour code, which ends up as escape sequences in logs
-    and notebooks' saved output; here the marks are kept only when the
-    table goes to a terminal.
+    The estimators' nets print it when ``verbose=2``. skorch's ``PrintLog``
+    marks each best loss with an ANSI colour code, which ends up as escape
+    sequences in logs and notebooks' saved output; here the marks are kept
+    only when the table goes to a terminal.
 
     Parameters
     ----------

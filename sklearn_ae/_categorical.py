@@ -62,6 +62,7 @@ class TableEncoder:
         self.transformer_.fit(self._as_text(table))
         self.encoder_ = self.transformer_.named_transformers_["onehot"]
         self.table_columns_ = list(table.columns)
+        self.n_indicators_ = sum(len(categories) for categories in self.encoder_.categories_)
         self.source_columns_ = [
             column
             for column, categories in zip(self.columns, self.encoder_.categories_, strict=True)
@@ -79,7 +80,7 @@ class TableEncoder:
 
         The columns come back in the order of the table given to ``fit``.
         """
-        n_onehot = sum(len(categories) for categories in self.encoder_.categories_)
+        n_onehot = self.n_indicators_
         values = np.asarray(encoded)
         decoded = {}
         start = 0

@@ -198,9 +198,8 @@ def _encode(table, log):
         return table, None
     encoder = TableEncoder(columns).fit(table)
     X = encoder.transform(table)
-    n_onehot = X.shape[1] - (table.shape[1] - len(columns))
     log(
-        f"one-hot encoded {len(columns)} text column(s) into {n_onehot} indicator "
+        f"one-hot encoded {len(columns)} text column(s) into {encoder.n_indicators_} indicator "
         f"columns: {', '.join(map(str, columns))}"
     )
     return X, encoder

@@ -117,13 +117,12 @@ class GenerativeNetworkMixin:
         """``{index: value}`` of the features constant in training, scaled like X.
 
         Known from the recorded training range (``data_min_``, ``data_max_``);
-        None when it was not recorded. Values are scaled in float32 as the
-        training data are, so they match the training values bit for bit.
+        None when it was not recorded. Values are scaled by the function that
+        scales the training data, so they match the training values bit for bit.
         """
         if not hasattr(self, "data_min_"):
             return None
-        center, scale = self._scaling()
-        scaled = (self.data_min_.astype(np.float32) - center) / scale
+        scaled = self._scaled_tensor(self.data_min_[np.newaxis], torch.device("cpu"))[0]
         constant = np.flatnonzero(self.data_min_ == self.data_max_)
         return {int(j): float(scaled[j]) for j in constant}
 

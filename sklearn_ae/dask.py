@@ -27,10 +27,10 @@ class ParallelPostFit(_DaskMLParallelPostFit):
     is computed first). ``predict``, ``transform``, ``score_samples`` and
     ``decision_function`` then accept a ``dask.array`` (chunked by rows; a
     chunking of the features is undone first) or a dask DataFrame and
-    return a lazy
-    dask array (a dask Series for scores of a DataFrame), computed block
-    by block: memory holds a few blocks at a time, whatever the size of
-    the data. In-memory inputs get the estimator's usual results.
+    return a lazy dask array (a dask Series for scores of a DataFrame),
+    computed block by block: memory holds a few blocks at a time, whatever
+    the size of the data. In-memory inputs get the estimator's usual
+    results.
 
     Each block is scored by the fitted estimator as it is, in its own
     bounded-memory batches, so the results are those of the estimator on

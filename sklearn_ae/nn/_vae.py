@@ -129,8 +129,10 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         constant_values = torch.zeros(n_features)
         for index, value in (constant_features or {}).items():
             constant[int(index)], constant_values[int(index)] = True, float(value)
-        self.register_buffer("_constant", constant)
-        self.register_buffer("_constant_values", constant_values)
+        # Made from a constructor argument, so not part of the saved weights.
+        self.register_buffer("_constant", constant, persistent=False)
+        self.register_buffer("_constant_values", constant_values, persistent=False)
+        self._pins_features = likelihood == "gaussian" and bool(constant.any())
         self._kl = None
         self._logits = None
 
@@ -173,7 +175,7 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
     def _decoder_output(self, z):
         """Mean (gaussian) or logits (bernoulli) of p(x | z)."""
         output = self.backbone.decode(torch.cat([z, torch.zeros_like(z)], dim=1))
-        if self.likelihood == "gaussian":
+        if self._pins_features:
             output = torch.where(self._constant, self._constant_values, output)
         return output
 
