@@ -52,6 +52,7 @@ bench: install
 	cd benchmarks && ../$(PY) bench_train.py --generation
 	cd benchmarks && ../$(PY) bench_generation.py --figure
 	cd benchmarks && ../$(PY) bench_dask_search.py
+	cd benchmarks && ../$(PY) bench_missing_values.py
 
 # The documentation site, built offline with every Sphinx warning an error
 # (a failing gallery example fails it too); open docs/_build/html/index.html.

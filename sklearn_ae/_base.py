@@ -40,6 +40,27 @@ from .nn._registry import (
 _MIN_VALIDATION_ROWS = 100
 
 
+def _missing_values(X, name, feature_names=None):
+    """Whether X has missing values (NaN); refuse rows or features with none observed.
+
+    A row or a feature without any observed value gives the network nothing
+    to learn from (and a feature's scaling would be undefined).
+    """
+    missing = np.isnan(X)
+    if not missing.any():
+        return False
+    for axis, what in ((1, "row"), (0, "feature")):
+        empty = np.flatnonzero(missing.all(axis=axis))
+        if empty.size:
+            labels = empty if what == "row" or feature_names is None else feature_names[empty]
+            shown = ", ".join(map(str, labels[:5])) + (", ..." if empty.size > 5 else "")
+            raise ValueError(
+                f"{name} has {empty.size} {what}(s) with no observed value (all NaN): "
+                f"{what} {shown}. Drop them before fit; they carry nothing to learn from."
+            )
+    return True
+
+
 def _non_numeric_columns(X):
     """Names of the DataFrame columns that cannot be read as numbers."""
     if not hasattr(X, "columns"):
@@ -169,13 +190,15 @@ class BaseAutoencoder(
                 )
             X = X.reshape(X.shape[0], -1)
         try:
-            X = validate_data(
-                self,
-                X,
-                reset=reset,
-                dtype=[np.float64, np.float32],
-                ensure_min_samples=2 if reset else 1,
-            )
+            with self._explained_missing_values_error("X"):
+                X = validate_data(
+                    self,
+                    X,
+                    reset=reset,
+                    dtype=[np.float64, np.float32],
+                    ensure_min_samples=2 if reset else 1,
+                    ensure_all_finite=self._ensure_all_finite(),
+                )
         except ValueError as exc:
             columns = _non_numeric_columns(X) if "convert" in str(exc) else []
             if columns:
@@ -189,6 +212,30 @@ class BaseAutoencoder(
             shape = self.image_shape if self.image_shape is not None else images_shape
             self.image_shape_ = None if shape is None else check_image_shape(shape, X.shape[1])
         return X
+
+    def _missing_values_refusal(self):
+        """Why these settings cannot take missing values (NaN), or None if they can.
+
+        A plain autoencoder sees a missing value as its feature's centre and
+        leaves it out of its loss and its errors; a network with a
+        likelihood of its own (a VAE, a diffusion model) refuses them.
+        """
+        return None
+
+    def _ensure_all_finite(self):
+        """``ensure_all_finite`` for scikit-learn's checks: NaN where accepted."""
+        return True if self._missing_values_refusal() else "allow-nan"
+
+    @contextmanager
+    def _explained_missing_values_error(self, name):
+        """Say why a NaN is refused, where scikit-learn's check only says it is there."""
+        try:
+            yield
+        except ValueError as exc:
+            refusal = self._missing_values_refusal()
+            if refusal and "contains NaN" in str(exc):
+                raise ValueError(f"Input {name} contains NaN, but {refusal}") from exc
+            raise
 
     def _module_class(self):
         """The architecture's module class, checked against the job and the data."""
@@ -274,6 +321,9 @@ class BaseAutoencoder(
         """
         device = self._check_device()
         rng = check_random_state(self.random_state)
+        names = getattr(self, "feature_names_in_", None)
+        input_missing = _missing_values(X, "X", names)
+        target_missing = input_missing if target is None else _missing_values(target, "y", names)
         continue_training = self.warm_start and hasattr(self, "net_")
 
         if continue_training:
@@ -299,6 +349,10 @@ class BaseAutoencoder(
             network_class, module_args = self._network(module_class, shared)
         X_t = self._scaled_tensor(X, device)
         y_t = X_t if target is None else self._scaled_tensor(target, device)
+        if input_missing:
+            # The network sees a missing value as its feature's centre (0
+            # after scaling); the target keeps NaN, which the loss leaves out.
+            X_t = torch.nan_to_num(X_t, nan=0.0)
         if self.batch_size == "auto":
             self.batch_size_ = min(self._auto_batch_size(module_class), X.shape[0])
         else:
@@ -341,13 +395,26 @@ class BaseAutoencoder(
                 lr=self.learning_rate_init,
                 train_split=valid_split,
             )
+            # A loss that leaves missing values out, if the data now have them
+            # (setting the criterion re-initialises it: only when it changes).
+            criterion = self._criterion_params(target_missing)
+            changed = {k: v for k, v in criterion.items() if getattr(net, k, None) != v}
+            if changed:
+                net.set_params(**changed)
             # skorch's set_params refuses iterator parameters on an
             # initialised net; they are plain attributes read at each epoch.
             net.iterator_train__corruption = corruption
             net.iterator_valid__corruption = corruption
         else:
             net = build_net(
-                self, network_class, module_args, device, valid_split, corruption, max_epochs
+                self,
+                network_class,
+                module_args,
+                device,
+                valid_split,
+                corruption,
+                max_epochs,
+                missing_values=target_missing,
             )
         n_epochs_before = len(net.history) if continue_training else 0
 
@@ -445,9 +512,12 @@ class BaseAutoencoder(
         on_images = self.image_shape_ is not None and accepts_image_shape(module_class)
         return int(getattr(module_class, "default_batch_size", 32 if on_images else 256))
 
-    def _criterion_params(self):
-        """The skorch ``criterion`` parameters: the training loss."""
-        return default_criterion()
+    def _criterion_params(self, missing_values=False):
+        """The skorch ``criterion`` parameters: the training loss.
+
+        With ``missing_values`` the loss leaves the target's NaN out.
+        """
+        return default_criterion(missing_values)
 
     def _warn_if_not_converged(self, net, n_epochs, max_epochs):
         stopper = dict(net.callbacks_)["stopper"]
@@ -482,6 +552,6 @@ class BaseAutoencoder(
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
+        tags.input_tags.allow_nan = self._missing_values_refusal() is None
         tags.target_tags.required = False
         return tags

@@ -6,6 +6,9 @@ from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from sklearn.compose import ColumnTransformer
 from sklearn.preprocessing import OneHotEncoder
 
+# The category of an empty cell in a text column.
+MISSING = "(missing)"
+
 
 def categorical_columns(table):
     """Names of the columns that are neither numeric nor boolean, in order."""
@@ -75,10 +78,13 @@ class TableEncoder:
         encoded = self.transformer_.transform(self._as_text(table))
         return encoded.astype(np.float64).set_index(table.index)
 
-    def decode(self, encoded):
+    def decode(self, encoded, table=None):
         """Map an encoded table back: each one-hot block to its likeliest category.
 
         The columns come back in the order of the table given to ``fit``.
+        With ``table`` (the table that was encoded), only its empty cells
+        are decoded, each text cell to its likeliest category other than
+        "(missing)", and its other cells are returned as they are.
         """
         n_onehot = self.n_indicators_
         values = np.asarray(encoded)
@@ -86,11 +92,15 @@ class TableEncoder:
         start = 0
         for column, categories in zip(self.columns, self.encoder_.categories_, strict=True):
             block = values[:, start : start + len(categories)]
+            if table is not None:
+                block = np.where(categories == MISSING, -np.inf, block)
             decoded[column] = categories[block.argmax(axis=1)]
             start += len(categories)
         numeric = pd.DataFrame(values[:, n_onehot:], columns=self.source_columns_[n_onehot:])
         result = pd.concat([pd.DataFrame(decoded), numeric], axis=1)[self.table_columns_]
         result.index = encoded.index
+        if table is not None:
+            result = table.fillna(result)
         return result
 
     def merge_columns(self, frame):
@@ -103,5 +113,5 @@ class TableEncoder:
             observed = table[column].notna()
             table[column] = table[column].astype(object)
             table.loc[observed, column] = table.loc[observed, column].astype(str)
-            table.loc[~observed, column] = "(missing)"
+            table.loc[~observed, column] = MISSING
         return table

@@ -12,6 +12,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from . import AEDenoiser, AEOutlierDetector, AETransformer, __version__
 from ._callbacks import EpochProgressBar
 from ._categorical import TableEncoder, categorical_columns
+from ._denoiser import IMPUTE_NOISE_LEVEL
 from .datasets import load_breast_cancer_outliers
 
 _DEFAULT_DATA = "the embedded breast cancer outlier set (378 rows, 21 outliers)"
@@ -83,7 +84,8 @@ def _build_parser():
     parser = argparse.ArgumentParser(
         prog="sklearn-ae",
         description="Fit an autoencoder on a CSV table and write the result as CSV. "
-        "Features are scaled inside the model; every column must be numeric.",
+        "Features are scaled inside the model; text columns are one-hot encoded and "
+        "empty cells are left out of the loss and the scores.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -117,7 +119,14 @@ def _build_parser():
         "the denoised rows with the input's columns.",
     )
     denoise.add_argument(
-        "--noise", choices=["gaussian", "masking"], default="gaussian", help="(default: gaussian)"
+        "--noise",
+        choices=["gaussian", "masking"],
+        help="(default: gaussian, or masking with --impute)",
+    )
+    denoise.add_argument(
+        "--impute",
+        action="store_true",
+        help="fill the empty cells and keep the other values as they are",
     )
     denoise.add_argument(
         "--noise-level", type=float, help="noise std or mask rate (default: the estimator's)"
@@ -160,7 +169,10 @@ def _estimator(args):
         return AETransformer(**params)
     if args.noise_level is not None:
         params["noise_level"] = args.noise_level
-    return AEDenoiser(noise=args.noise, **params)
+    elif args.impute:
+        params["noise_level"] = IMPUTE_NOISE_LEVEL
+    noise = args.noise or ("masking" if args.impute else "gaussian")
+    return AEDenoiser(noise=noise, impute=args.impute, **params)
 
 
 def _report_detection(detector, X, result, labels, top, log, encoder=None):
@@ -194,6 +206,13 @@ def _report_detection(detector, X, result, labels, top, log, encoder=None):
 def _encode(table, log):
     """One-hot encode the table's text and category columns, if it has any."""
     columns = categorical_columns(table)
+    numeric = table.drop(columns=columns)
+    n_empty = int(numeric.isna().to_numpy().sum())
+    if n_empty:
+        log(
+            f"{n_empty} empty cell(s) in numeric columns ({n_empty / numeric.size:.1%}): "
+            "left out of the loss and the scores"
+        )
     if not columns:
         return table, None
     encoder = TableEncoder(columns).fit(table)
@@ -240,7 +259,8 @@ def main(argv=None):
         else:
             result = estimator.set_output(transform="pandas").transform(X)
             if args.command == "denoise" and encoder is not None:
-                result = encoder.decode(result)  # back to the table's columns
+                # Back to the table's columns; with --impute, its observed cells.
+                result = encoder.decode(result, table if args.impute else None)
     except (ValueError, TypeError, OSError) as exc:
         print(f"sklearn-ae: error: {exc}", file=sys.stderr)
         return 2

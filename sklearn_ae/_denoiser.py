@@ -5,13 +5,23 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import OneToOneFeatureMixin, TransformerMixin, _fit_context
-from sklearn.utils import check_array
+from sklearn.utils import check_array, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseAutoencoder
 from ._docs import fill_shared_parameters
 from ._generative import GenerativeNetworkMixin
 from ._noise import NOISE_TYPES, corrupt
+
+# transform(impute=True) copies observed values back this many rows at a time.
+_IMPUTE_ROWS = 4096
+
+# impute=True: the masking rate advised for training an imputer, and what
+# max_iter="auto" and batch_size="auto" give (benchmarks/bench_missing_values.py).
+IMPUTE_NOISE_LEVEL = 0.3
+IMPUTE_STEP_BUDGET = 30_000
+IMPUTE_EPOCH_RANGE = (1, 2_000)
+IMPUTE_BATCH_SIZE = 64
 
 
 @fill_shared_parameters(scaling_default="standard")
@@ -48,6 +58,25 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
         0.028 and 0.031 for levels 0.2, 0.5, 1.0 and 1.5 ("mlp", no
         ``image_shape``). When X is clean, a level close to the noise
         expected at ``transform`` time is the better choice.
+    impute : bool, default=False
+        What ``transform`` returns for X with missing values (NaN). False:
+        the network's output for every entry (denoised). True: X with its
+        missing entries filled by the network and its observed entries
+        unchanged, like scikit-learn's imputers, so that the denoiser can
+        take the place of :class:`~sklearn.impute.SimpleImputer` or
+        :class:`~sklearn.impute.IterativeImputer` in a Pipeline. Missing
+        values are seen as their feature's centre and left out of the loss
+        whatever ``impute`` is; masking noise (``noise="masking",
+        noise_level=0.3``) teaches the network to fill values it does not
+        see (as in MIDA, Gondara and Wang, 2018). With ``impute=True``,
+        ``max_iter="auto"`` trains for about 30,000 mini-batches (at most
+        2,000 epochs) and ``batch_size="auto"`` is 64, without stopping on
+        the noisy training loss. On scikit-learn's bundled
+        tables with 10 % or 30 % of values missing, the filled values had a
+        mean RMSE of 0.659 standard deviations, against IterativeImputer's
+        0.703 and KNNImputer's 0.723, and were below KNNImputer's on 6 of 8
+        tables and rates (not on digits and wine with 30 % missing;
+        ``benchmarks/bench_missing_values.py``).
     model : {"autoencoder", "diffusion"}, default="autoencoder"
         "autoencoder" trains the network to map corrupted rows to clean ones.
         "diffusion" trains a denoising diffusion model on clean X (see
@@ -112,6 +141,7 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
         **BaseAutoencoder._parameter_constraints,
         "noise": [StrOptions(set(NOISE_TYPES))],
         "noise_level": [Interval(Real, 0, None, closed="left")],
+        "impute": ["boolean"],
         "model": [StrOptions({"autoencoder", "diffusion"})],
         "n_noise_levels": [Interval(Integral, 2, None, closed="left")],
         "n_sampling_steps": [Interval(Integral, 1, None, closed="left")],
@@ -122,6 +152,7 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
         *,
         noise="gaussian",
         noise_level=1.0,
+        impute=False,
         model="autoencoder",
         n_noise_levels=1000,
         n_sampling_steps=1,
@@ -172,6 +203,7 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
         )
         self.noise = noise
         self.noise_level = noise_level
+        self.impute = impute
         self.model = model
         self.n_noise_levels = n_noise_levels
         self.n_sampling_steps = n_sampling_steps
@@ -218,8 +250,32 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
     def _default_n_components(n_features):
         return n_features
 
+    def _imputes(self):
+        return self.impute and self._generative_model() is None
+
+    def _auto_budget(self):
+        # Filling values asks for precise conditional means: an imputer
+        # trains for about 30,000 mini-batches (on one split of digits with
+        # 10 % missing, 14,500 gave RMSE 0.515 and 56,000 gave 0.490).
+        if self._imputes():
+            return IMPUTE_STEP_BUDGET * self.batch_size_, IMPUTE_EPOCH_RANGE
+        return super()._auto_budget()
+
+    def _auto_batch_size(self, module_class):
+        if self._imputes():
+            return IMPUTE_BATCH_SIZE
+        return super()._auto_batch_size(module_class)
+
+    def _stops_on_training_loss(self):
+        # The loss under masking noise is too noisy to stop on: an imputer
+        # trains for its budget unless early_stopping holds out data.
+        return not self._imputes() and super()._stops_on_training_loss()
+
     def _validate_target(self, X, y):
-        y = check_array(y, dtype=X.dtype, input_name="y")
+        with self._explained_missing_values_error("y"):
+            y = check_array(
+                y, dtype=X.dtype, input_name="y", ensure_all_finite=self._ensure_all_finite()
+            )
         if y.shape != X.shape:
             raise ValueError(
                 "y must be the clean version of X, with the same shape "
@@ -233,14 +289,21 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Noisy samples.
+            Noisy samples, possibly with missing values (NaN).
 
         Returns
         -------
         X_denoised : ndarray of shape (n_samples, n_features)
-            The network output, in the units and dtype of X.
+            The network output, in the units and dtype of X; with
+            ``impute=True``, X with only its missing values filled by it.
         """
-        return self._denoise(self._check_fitted_X(X))
+        X = self._check_fitted_X(X)
+        X_denoised = self._denoise(X)
+        if self.impute:
+            for rows in gen_batches(X.shape[0], _IMPUTE_ROWS):
+                observed = ~np.isnan(X[rows])
+                np.copyto(X_denoised[rows], X[rows], where=observed)
+        return X_denoised
 
     def _denoise(self, X):
         """The network's output for X, or the diffusion model's reverse process."""
@@ -273,12 +336,13 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
         Returns
         -------
         score : float
-            Measured in the scaled space, like the training loss.
+            Measured in the scaled space, like the training loss, over the
+            entries where the target (y, else X) is observed.
         """
         X = self._check_fitted_X(X)
         target = self._validate_target(X, y) if _is_clean_target(y) else X
         _, scale = self._scaling()
-        return -float(np.mean(((self._denoise(X) - target) / scale) ** 2))
+        return -float(np.nanmean(((self._denoise(X) - target) / scale) ** 2))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -40,6 +40,15 @@ class GenerativeNetworkMixin:
         """ "vae", "diffusion" or None (a plain autoencoder)."""
         return self.model if self.model in GENERATIVE_NETWORKS else None
 
+    def _missing_values_refusal(self):
+        model = self._generative_model()
+        if model is None:
+            return super()._missing_values_refusal()
+        return (
+            f"model={model!r} does not accept missing values. Fill them first, e.g. "
+            "with AEDenoiser(noise='masking', impute=True) in a Pipeline."
+        )
+
     def _resolve_early_stopping(self, n_samples):
         # The diffusion loss is noisy (a random noise level per row), so it
         # trains for its budget unless early stopping is asked for.

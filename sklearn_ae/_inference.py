@@ -15,6 +15,27 @@ from .nn._registry import accepts_image_shape
 INFERENCE_BATCH_ELEMENTS = 2**20
 
 
+def fill_missing(X_batch):
+    """The batch with its missing values (NaN) at 0, each feature's scaled centre."""
+    missing = torch.isnan(X_batch)
+    return X_batch.masked_fill(missing, 0.0) if missing.any() else X_batch
+
+
+def observed_row_mean(errors, X_batch, feature_weights=None):
+    """Mean of each row's ``errors`` over its observed features (times their weights).
+
+    Features missing in ``X_batch`` (NaN) are left out, so that a row's mean
+    stays comparable to a complete row's; a row with nothing observed gets 0.
+    """
+    missing = torch.isnan(X_batch)
+    n_observed = X_batch.shape[1]
+    if missing.any():
+        errors = errors.masked_fill(missing, 0.0)
+        n_observed = (~missing).sum(dim=1).clamp_(min=1)
+    total = errors.sum(dim=1) if feature_weights is None else errors @ feature_weights
+    return total / n_observed
+
+
 class InferenceMixin:
     """Batched, bounded-memory, batch-invariant inference for every architecture.
 
@@ -64,10 +85,12 @@ class InferenceMixin:
         ``method`` is the name of a module method, or a callable taking the
         batch.
 
-        ``X_batch`` is the float32 batch fed to the network (scaled if
-        ``scale_input``) and ``output`` the method's result, both tensors on
-        the net's device with the batch's padded number of rows: slice them
-        with ``[: rows.stop - rows.start]`` only after computing on them.
+        ``X_batch`` is the float32 batch (scaled if ``scale_input``), NaN
+        where X has missing values, and ``output`` the method's result for
+        the batch with those values at their feature's centre (0 after
+        scaling); both are tensors on the net's device with the batch's
+        padded number of rows: slice them with ``[: rows.stop - rows.start]``
+        only after computing on them.
 
         Memory is bounded by the batch size, not by ``len(X)``. Every batch
         is padded to the same number of rows, because float32 matrix products
@@ -105,7 +128,7 @@ class InferenceMixin:
                 if scale_input:
                     # (x - center) / scale in one pass, into a reused buffer.
                     X_batch = torch.addcmul(shift, X_batch, inverse_scale, out=scaled)
-                yield rows, X_batch, forward(X_batch)
+                yield rows, X_batch, forward(fill_missing(X_batch))
 
     def _collect(self, method, X, n_columns, dtype, result, *, scale_input=True):
         """Fill an (n_samples, n_columns) array with ``result(X_batch, output)``."""
@@ -158,9 +181,10 @@ class InferenceMixin:
         precision about 1e-7), returned as float64.
 
         Returns an array of shape (n_samples, n_features) if ``per_feature``
-        (each feature's error multiplied by ``feature_weights``, if given),
-        else the mean over features, shape (n_samples,): memory stays bounded
-        by the output, never (n_samples, n_features) unless asked for.
+        (each feature's error multiplied by ``feature_weights``, if given;
+        NaN where X is missing), else the mean over each row's observed
+        features, shape (n_samples,): memory stays bounded by the output,
+        never (n_samples, n_features) unless asked for.
         """
         if not per_feature:
             return self._collect(
@@ -168,7 +192,7 @@ class InferenceMixin:
                 X,
                 None,
                 np.float64,
-                lambda X_batch, out: (out - X_batch).square_().mean(dim=1),
+                lambda X_batch, out: observed_row_mean((out - X_batch).square_(), X_batch),
             )
         weights = None if feature_weights is None else self._net_tensor(feature_weights)
 
@@ -179,9 +203,16 @@ class InferenceMixin:
         return self._collect("forward", X, X.shape[1], np.float64, squared)
 
     def _mean_feature_errors(self, X):
-        """Mean squared reconstruction error of each feature over X, in batches."""
+        """Mean squared reconstruction error of each feature over X, in batches.
+
+        Each feature's mean is over the rows where it is observed.
+        """
         total = torch.zeros(X.shape[1], dtype=torch.float64)
+        n_observed = torch.zeros(X.shape[1], dtype=torch.float64)
         for rows, X_batch, output in self._run_module("forward", X):
-            errors = ((output - X_batch)[: rows.stop - rows.start] ** 2).sum(dim=0)
-            total += errors.double().cpu()
-        return (total / X.shape[0]).numpy()
+            n_rows = rows.stop - rows.start
+            errors = (output - X_batch)[:n_rows].square_()
+            missing = torch.isnan(errors)
+            total += errors.masked_fill_(missing, 0.0).sum(dim=0).double().cpu()
+            n_observed += (n_rows - missing.sum(dim=0)).double().cpu()
+        return (total / n_observed.clamp_(min=1)).numpy()

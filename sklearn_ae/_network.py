@@ -10,6 +10,7 @@ from torch import nn
 
 from ._batching import TensorBatchIterator
 from ._callbacks import EpochProgressBar, EpochTable, NonFiniteLossGuard, WeightAveraging
+from .nn import MaskedMSELoss
 
 
 class AutoencoderNet(NeuralNet):
@@ -96,6 +97,7 @@ def build_net(
     epochs,
     *,
     training=True,
+    missing_values=False,
 ):
     """An :class:`AutoencoderNet` for ``module_class`` with the estimator's settings.
 
@@ -108,6 +110,7 @@ def build_net(
     ``estimator.net_params`` are applied last; their callbacks are added.
     An ``accelerator`` among them makes an :class:`AcceleratedAutoencoderNet`,
     unless the net is not for ``training`` (a fitted model being unpickled).
+    With ``missing_values`` the loss leaves the target's missing values out.
     """
     callbacks = [
         ("non_finite_loss", NonFiniteLossGuard(estimator.learning_rate_init)),
@@ -135,7 +138,7 @@ def build_net(
     params = {
         "module": module_class,
         **{f"module__{name}": value for name, value in module_arguments.items()},
-        **estimator._criterion_params(),
+        **estimator._criterion_params(missing_values),
         "optimizer": torch.optim.Adam,
         "lr": estimator.learning_rate_init,
         "optimizer__weight_decay": estimator.alpha,
@@ -182,9 +185,12 @@ def _progress_callbacks(verbose):
     return [("progress_bar", EpochProgressBar())] if verbose == 1 else []
 
 
-def default_criterion():
-    """The skorch ``criterion`` parameters of a plain autoencoder."""
-    return {"criterion": nn.MSELoss}
+def default_criterion(missing_values=False):
+    """The skorch ``criterion`` parameters of a plain autoencoder.
+
+    With ``missing_values``, the mean squared error over the observed values.
+    """
+    return {"criterion": MaskedMSELoss if missing_values else nn.MSELoss}
 
 
 def _silent(*args, **kwargs):

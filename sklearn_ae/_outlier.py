@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._base import BaseAutoencoder
 from ._docs import fill_shared_parameters
 from ._generative import GenerativeNetworkMixin
+from ._inference import observed_row_mean
 from ._scaling import row_sample
 from .nn import TrimmedMSELoss
 
@@ -393,8 +394,8 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
             # Clipped so that weights of degenerate (near-constant) data stay finite.
             return self._net_tensor(np.minimum(values, np.finfo(np.float32).max))
 
-        # Weighted means over features and code coordinates, as mat-vecs.
-        feature_weights = as_tensor(1 / (self.feature_error_scale_ * X.shape[1] * units[0]))
+        # Weighted means over (observed) features and code coordinates, as mat-vecs.
+        feature_weights = as_tensor(1 / (self.feature_error_scale_ * units[0]))
         code_center = as_tensor(self.code_center_)
         code_weights = as_tensor(1 / (self.code_scale_**2 * self.n_components_ * units[1]))
         decode = self.net_.module_.decode
@@ -402,7 +403,8 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
         with torch.inference_mode():
             for rows, X_batch, codes in self._run_module("encode", X):
                 n_rows = rows.stop - rows.start
-                reconstruction = (decode(codes) - X_batch).square_() @ feature_weights
+                errors = (decode(codes) - X_batch).square_()
+                reconstruction = observed_row_mean(errors, X_batch, feature_weights)
                 distance = (codes - code_center).square_() @ code_weights
                 if summed:
                     parts = reconstruction.double() + distance.double()
@@ -427,8 +429,12 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
     def _default_n_components(n_features):
         return min(_MAX_AUTO_COMPONENTS, n_features)
 
-    def _criterion_params(self):
-        return {"criterion": TrimmedMSELoss, "criterion__trim_fraction": self.trim_fraction}
+    def _criterion_params(self, missing_values=False):
+        return {
+            "criterion": TrimmedMSELoss,
+            "criterion__trim_fraction": self.trim_fraction,
+            "criterion__ignore_nan": missing_values,
+        }
 
 
 def _floored(values):

@@ -37,7 +37,7 @@ def Estimator(request):
 @pytest.mark.parametrize(
     ("X", "error", "message"),
     [
-        (np.array([[1.0, np.nan], [2.0, 3.0], [4.0, 5.0]]), ValueError, "NaN"),
+        (np.array([[1.0, np.nan], [np.nan, np.nan], [4.0, 5.0]]), ValueError, "no observed"),
         (np.array([[1.0, np.inf], [2.0, 3.0], [4.0, 5.0]]), ValueError, "infinity"),
         (np.arange(5.0), ValueError, "Expected 2D array, got 1D array"),
         (np.empty((0, 3)), ValueError, "0 sample"),
@@ -46,7 +46,7 @@ def Estimator(request):
         (np.array([[1 + 1j, 2], [3, 4]]), ValueError, "Complex data not supported"),
         (np.array([["a", "b"], ["c", "d"]]), ValueError, "could not convert string to float"),
     ],
-    ids=["nan", "inf", "1d", "no-rows", "no-features", "one-row", "complex", "strings"],
+    ids=["empty-row", "inf", "1d", "no-rows", "no-features", "one-row", "complex", "strings"],
 )
 def test_fit_rejects_bad_input_before_training(Estimator, X, error, message):
     est = Estimator(**FAST)

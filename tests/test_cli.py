@@ -116,3 +116,37 @@ def test_options_left_out_keep_the_estimator_defaults(command):
     defaults = type(est)().get_params()
     for name in ("max_iter", "hidden_layer_sizes", "n_components", "batch_size"):
         assert est.get_params()[name] == defaults[name]
+
+
+@pytest.fixture
+def table_with_gaps(table_with_text):
+    """The table with text plus empty cells in its numeric columns."""
+    table = pd.read_csv(table_with_text)
+    table.loc[[20, 21, 22], "amount"] = np.nan
+    table.loc[[22, 30], "hours"] = np.nan
+    path = table_with_text.parent / "gaps.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_detect_on_a_table_with_empty_cells(table_with_gaps, tmp_path, capsys):
+    out = tmp_path / "scores.csv"
+    args = ["detect", "-i", str(table_with_gaps), "--label-column", "is_fraud", "-o", str(out)]
+    assert main([*args, *FAST_ARGS[:-1]]) == 0
+    report = capsys.readouterr().err
+    assert "5 empty cell(s) in numeric columns (1.2%): left out of the loss" in report
+    scores = pd.read_csv(out)
+    assert len(scores) == 200
+    assert scores["score"].notna().all()
+
+
+def test_denoise_impute_fills_only_the_empty_cells(table_with_gaps, tmp_path):
+    out = tmp_path / "filled.csv"
+    args = ["denoise", "-i", str(table_with_gaps), "--label-column", "is_fraud", "-o", str(out)]
+    assert main([*args, "--impute", *FAST_ARGS]) == 0
+    table = pd.read_csv(table_with_gaps).drop(columns="is_fraud")
+    filled = pd.read_csv(out, index_col="row").rename_axis(None)
+    assert filled.notna().all().all()
+    observed = table.notna()
+    pd.testing.assert_frame_equal(filled[observed], table[observed], check_dtype=False)
+    assert filled.loc[10, "country"] in {"FR", "DE", "IT", "ZZ"}  # not "(missing)"

@@ -32,7 +32,8 @@ GROUPS = {
         "memory",
         "dask_search",
     ],
-    "Outlier detection quality": ["outliers", "outliers_holdout"],
+    "Outlier detection quality": ["outliers", "outliers_holdout", "outliers_missing"],
+    "Missing values": ["imputation"],
     "Images: reduction and denoising": [
         "digits_reduction",
         "digits_denoising",

@@ -9,7 +9,7 @@ the same protocol (see :func:`get_architecture`); the estimators' parameter
 from ._conv import ConvAutoencoder
 from ._diffusion import DiffusionModel
 from ._image import ImageRows
-from ._losses import TrimmedMSELoss
+from ._losses import MaskedMSELoss, TrimmedMSELoss
 from ._mlp import ACTIVATIONS, MLPAutoencoder
 from ._quantizer import VectorQuantizer
 from ._registry import ARCHITECTURES, get_architecture
@@ -25,6 +25,7 @@ __all__ = [
     "DiffusionModel",
     "ImageRows",
     "MLPAutoencoder",
+    "MaskedMSELoss",
     "TransformerAutoencoder",
     "TrimmedMSELoss",
     "UNet",

@@ -4,6 +4,75 @@ import torch
 from torch import nn
 
 
+def observed_row_errors(output, target):
+    """Each row's mean squared error over its observed (not NaN) target values.
+
+    A row's error is a mean, not a sum, so that rows with missing values
+    stay comparable to complete rows; a row with nothing observed has error 0.
+
+    Parameters
+    ----------
+    output : torch.Tensor of shape (n, n_features)
+        The network's reconstructions.
+    target : torch.Tensor of shape (n, n_features)
+        What they should be; NaN marks a missing value.
+
+    Returns
+    -------
+    errors : torch.Tensor of shape (n,)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_ae.nn._losses import observed_row_errors
+    >>> observed_row_errors(torch.zeros(1, 3), torch.tensor([[1.0, float("nan"), 3.0]]))
+    tensor([5.])
+    """
+    missing = torch.isnan(target)
+    # Masked before squaring: a masked square's gradient would be 0 * NaN.
+    errors = (output - target).masked_fill(missing, 0.0).square()
+    return errors.sum(dim=1) / (~missing).sum(dim=1).clamp(min=1)
+
+
+class MaskedMSELoss(nn.Module):
+    """Mean squared error over the observed entries of the target.
+
+    Missing values (NaN) in the target are left out: each row's error is
+    its mean over its observed features (see :func:`observed_row_errors`)
+    and the loss is the mean over rows. On complete data it equals
+    :class:`torch.nn.MSELoss`. The estimators train with it when their
+    training data have missing values.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_ae.nn import MaskedMSELoss
+    >>> target = torch.tensor([[1.0, float("nan")], [2.0, 2.0]])
+    >>> MaskedMSELoss()(torch.zeros(2, 2), target)  # (1 + 4) / 2
+    tensor(2.5000)
+    """
+
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, output, target):
+        """Compute the mean over rows of each row's observed squared error.
+
+        Parameters
+        ----------
+        output : torch.Tensor of shape (n, n_features)
+            The network's reconstructions.
+        target : torch.Tensor of shape (n, n_features)
+            What they should be; NaN marks a missing value.
+
+        Returns
+        -------
+        loss : torch.Tensor
+            A scalar.
+        """
+        return observed_row_errors(output, target).mean()
+
+
 class TrimmedMSELoss(nn.Module):
     """Mean squared error over the best-reconstructed samples of a batch.
 
@@ -18,6 +87,9 @@ class TrimmedMSELoss(nn.Module):
     trim_fraction : float, default=0.2
         Share of each batch, in [0, 1), left out of the loss. At least one
         sample is always kept.
+    ignore_nan : bool, default=False
+        Leave missing values (NaN) of the target out of each sample's mean
+        error (see :class:`MaskedMSELoss`).
 
     Examples
     --------
@@ -29,9 +101,10 @@ class TrimmedMSELoss(nn.Module):
     tensor(0.3333)
     """
 
-    def __init__(self, trim_fraction=0.2):
+    def __init__(self, trim_fraction=0.2, ignore_nan=False):
         super().__init__()
         self.trim_fraction = trim_fraction
+        self.ignore_nan = ignore_nan
 
     def forward(self, output, target):
         """Compute the trimmed mean squared error of a batch.
@@ -41,14 +114,17 @@ class TrimmedMSELoss(nn.Module):
         output : torch.Tensor of shape (n, n_features)
             The network's reconstructions.
         target : torch.Tensor of shape (n, n_features)
-            What they should be.
+            What they should be (NaN where missing, with ``ignore_nan``).
 
         Returns
         -------
         loss : torch.Tensor
             A scalar: the mean error of the kept samples.
         """
-        errors = (output - target).square().mean(dim=1)
+        if self.ignore_nan:
+            errors = observed_row_errors(output, target)
+        else:
+            errors = (output - target).square().mean(dim=1)
         n_kept = max(1, round(errors.shape[0] * (1 - self.trim_fraction)))
         if n_kept == errors.shape[0]:
             return errors.mean()
