@@ -101,7 +101,7 @@ def _build_parser():
         "--contamination",
         type=_contamination,
         default="auto",
-        help="share of outliers in (0, 0.5], or 'auto' for Tukey's fence (default: auto)",
+        help="share of outliers in (0, 0.5], or 'auto' for Tukey's far fence (default: auto)",
     )
     detect.add_argument("--top", type=int, default=5, help="outliers listed in the report")
 

@@ -32,7 +32,12 @@ GROUPS = {
         "memory",
         "dask_search",
     ],
-    "Outlier detection quality": ["outliers", "outliers_holdout", "outliers_missing"],
+    "Outlier detection quality": [
+        "outliers",
+        "outliers_cv",
+        "outliers_holdout",
+        "outliers_missing",
+    ],
     "Missing values": ["imputation"],
     "Images: reduction and denoising": [
         "digits_reduction",
