@@ -12,7 +12,6 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from . import AEDenoiser, AEOutlierDetector, AETransformer, __version__
 from ._callbacks import EpochProgressBar
 from ._categorical import TableEncoder, categorical_columns
-from ._denoiser import IMPUTE_NOISE_LEVEL
 from .datasets import load_breast_cancer_outliers
 
 _DEFAULT_DATA = "the embedded breast cancer outlier set (378 rows, 21 outliers)"
@@ -169,8 +168,6 @@ def _estimator(args):
         return AETransformer(**params)
     if args.noise_level is not None:
         params["noise_level"] = args.noise_level
-    elif args.impute:
-        params["noise_level"] = IMPUTE_NOISE_LEVEL
     noise = args.noise or ("masking" if args.impute else "gaussian")
     return AEDenoiser(noise=noise, impute=args.impute, **params)
 

@@ -298,3 +298,12 @@ def test_imputer_in_a_pipeline_before_a_classifier(digits):
     model = make_pipeline(AEDenoiser(noise="masking", impute=True, **FAST), LogisticRegression())
     fit_quietly(model, X, y)
     assert model.score(X, y) > 0.5
+
+
+def test_masking_noise_level_auto_is_a_rate_below_one():
+    X = with_missing(correlated())
+    assert AEDenoiser(noise="masking")._noise_level() == 0.3
+    assert AEDenoiser()._noise_level() == 1.0
+    fit_quietly(AEDenoiser(noise="masking", impute=True, **FAST), X)
+    with pytest.raises(ValueError, match="masking probability below 1"):
+        AEDenoiser(noise="masking", noise_level=1.0, **FAST).fit(X)
