@@ -45,6 +45,8 @@ CANDIDATES = {
     "dropout=0.1": {"dropout": 0.1},
 }
 REFERENCE = "IsolationForest"
+# Number formats of the summary tables' columns (the first is the index).
+SUMMARY_FORMAT = ("", ".3f", ".3f", ".3f", ".0f", ".1f")
 
 
 def _fence(values, k):
@@ -155,7 +157,7 @@ def write(results):
             f"## Chosen on half {label}, reported on half {other}\n",
             f"Best on {label}: **{best}** (mean ROC-AUC {on_choice.loc[best, 'mean ROC-AUC']:.3f}"
             f" on {label}).\n",
-            report.to_markdown(floatfmt=".3f"),
+            report.to_markdown(floatfmt=SUMMARY_FORMAT),
             "",
         ]
         gain = report.loc[best, "mean ROC-AUC"] - report.loc[REFERENCE, "mean ROC-AUC"]
@@ -167,7 +169,7 @@ def write(results):
     report = summary(per_set, held_out)
     lines += [
         "## The 23 held-out sets (never used to choose)\n",
-        report.to_markdown(floatfmt=".3f"),
+        report.to_markdown(floatfmt=SUMMARY_FORMAT),
         "",
         "## Verdict\n",
         "\n".join(verdict),
