@@ -23,7 +23,7 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
 from ._codebook import CodebookMixin
-from ._inference import InferenceMixin
+from ._inference import InferenceMixin, fill_missing
 from ._network import build_net, default_criterion
 from ._scaling import SCALERS, fit_scaler
 from ._state import NetworkStateMixin
@@ -350,9 +350,9 @@ class BaseAutoencoder(
         X_t = self._scaled_tensor(X, device)
         y_t = X_t if target is None else self._scaled_tensor(target, device)
         if input_missing:
-            # The network sees a missing value as its feature's centre (0
-            # after scaling); the target keeps NaN, which the loss leaves out.
-            X_t = torch.nan_to_num(X_t, nan=0.0)
+            # The network sees a missing value as in inference, at its
+            # feature's centre; the target keeps NaN, which the loss leaves out.
+            X_t = fill_missing(X_t)
         if self.batch_size == "auto":
             self.batch_size_ = min(self._auto_batch_size(module_class), X.shape[0])
         else:
