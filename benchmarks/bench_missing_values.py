@@ -29,23 +29,21 @@ also run on the complete data, to show what the missing values cost.
 import argparse
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from _common import RESULTS, machine, setup
+from bench_outliers import odds_sets, split
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 from sklearn.ensemble import IsolationForest
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_ae import AEDenoiser, AEOutlierDetector
 
-ODDS = Path(__file__).resolve().parents[2] / "shared" / "data" / "odds"
 SEEDS = (0, 1, 2)
 RATES = (0.1, 0.3)
 TABLES = {
@@ -145,13 +143,9 @@ OUTLIER_METHODS = {
 
 def outliers():
     records = []
-    for path in sorted(ODDS.glob("*.npz")):
-        data = np.load(path)
-        X, y = data["X"], data["y"]
+    for data_set, X, y in odds_sets():
         for seed in SEEDS:
-            X_train, X_test, _, y_test = train_test_split(
-                X, y, test_size=0.4, stratify=y, random_state=seed
-            )
+            X_train, X_test, _, y_test = split(X, y, seed)
             rng = np.random.default_rng(seed)
             incomplete = [remove_at_random(part, 0.1, rng)[0] for part in (X_train, X_test)]
             for data_kind, (train, test) in (
@@ -164,7 +158,7 @@ def outliers():
                     scores = -model.fit(train).score_samples(test)
                     records.append(
                         {
-                            "dataset": path.stem,
+                            "dataset": data_set,
                             "data": data_kind,
                             "method": name,
                             "seed": seed,
@@ -174,7 +168,7 @@ def outliers():
                         }
                     )
         done = pd.DataFrame(records[-len(SEEDS) * 2 * len(OUTLIER_METHODS) :])
-        print(path.stem, done.groupby(["data", "method"])["roc_auc"].mean().round(3).to_dict())
+        print(data_set, done.groupby(["data", "method"])["roc_auc"].mean().round(3).to_dict())
     results = pd.DataFrame(records)
     results.to_csv(RESULTS / "outliers_missing.csv", index=False)
     write_outliers(results)

@@ -104,10 +104,20 @@ def outlier_scores(model, X):
     return model.decision_function(X)  # PyOD: higher is more abnormal
 
 
+def odds_sets():
+    """``(name, X, y)`` of every ODDS set, in name order."""
+    for path in sorted(DATA.glob("*.npz")):
+        data = np.load(path)
+        yield path.stem, data["X"], data["y"]
+
+
+def split(X, y, seed):
+    """The protocol's stratified 60/40 split: X_train, X_test, y_train, y_test."""
+    return train_test_split(X, y, test_size=0.4, stratify=y, random_state=seed)
+
+
 def evaluate(name, X, y, seed):
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.4, stratify=y, random_state=seed
-    )
+    X_train, X_test, y_train, y_test = split(X, y, seed)
     model = METHODS[name](seed)
     start = time.perf_counter()
     model.fit(X_train)
@@ -137,18 +147,16 @@ def warm_up(methods):
 def run(methods, datasets):
     warm_up(methods)
     records = []
-    for path in sorted(DATA.glob("*.npz")):
-        if datasets and path.stem not in datasets:
+    for data_set, X, y in odds_sets():
+        if datasets and data_set not in datasets:
             continue
-        data = np.load(path)
-        X, y = data["X"], data["y"]
         for name in methods:
             for seed in SEEDS:
                 row = evaluate(name, X, y, seed)
-                records.append({"dataset": path.stem, "method": name, "seed": seed, **row})
+                records.append({"dataset": data_set, "method": name, "seed": seed, **row})
             mean = pd.DataFrame(records[-len(SEEDS) :])[["roc_auc", "seconds"]].mean()
             print(
-                f"{path.stem:12s} {name:20s} ROC-AUC {mean.roc_auc:.3f} {mean.seconds:.2f}s",
+                f"{data_set:12s} {name:20s} ROC-AUC {mean.roc_auc:.3f} {mean.seconds:.2f}s",
                 flush=True,
             )
     return pd.DataFrame(records)

@@ -28,11 +28,10 @@ import warnings
 import numpy as np
 import pandas as pd
 from _common import RESULTS, machine, setup
-from bench_outliers import DATA, SEEDS, warm_up
+from bench_outliers import SEEDS, odds_sets, outlier_scores, split, warm_up
 from bench_outliers_holdout import data_sets as holdout_sets
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
-from sklearn.model_selection import train_test_split
 
 from sklearn_ae import AEOutlierDetector
 
@@ -67,27 +66,23 @@ RULES = {
 
 def halves():
     """The two halves of the ODDS sets, by name."""
-    names = sorted(path.stem for path in DATA.glob("*.npz"))
+    names = [name for name, _, _ in odds_sets()]
     order = np.random.RandomState(0).permutation(len(names))
     first = sorted(names[i] for i in order[: len(names) // 2])
     return first, sorted(set(names) - set(first))
 
 
 def all_sets():
-    for path in sorted(DATA.glob("*.npz")):
-        data = np.load(path)
-        yield "odds", path.stem, data["X"], data["y"]
+    for name, X, y in odds_sets():
+        yield "odds", name, X, y
     for name, X, y in holdout_sets():
         yield "held-out", name, X, y
 
 
 def evaluate(model, X, y, seed):
-    X_train, X_test, _, y_test = train_test_split(
-        X, y, test_size=0.4, stratify=y, random_state=seed
-    )
+    X_train, X_test, _, y_test = split(X, y, seed)
     start = time.perf_counter()
-    model.fit(X_train)
-    scores = -model.score_samples(X_test)
+    scores = outlier_scores(model.fit(X_train), X_test)
     row = {
         "roc_auc": roc_auc_score(y_test, scores),
         "average_precision": average_precision_score(y_test, scores),
@@ -95,7 +90,7 @@ def evaluate(model, X, y, seed):
         "true_share": y_test.mean(),
     }
     if isinstance(model, AEOutlierDetector):
-        training_scores = np.maximum(-model.score_samples(X_train), 1e-12)
+        training_scores = np.maximum(outlier_scores(model, X_train), 1e-12)
         for rule, threshold in RULES.items():
             flagged = scores > threshold(training_scores)
             row[f"F1: {rule}"] = f1_score(y_test, flagged)
