@@ -184,20 +184,20 @@ def _report_detection(detector, X, result, labels, top, log, encoder=None):
             f"average precision {average_precision:.3f}"
         )
     worst = result["score"].nsmallest(top).index
+    sources = detector.score_sources(X.loc[worst])
     components = detector.score_components(X.loc[worst])
     errors = pd.DataFrame(detector.feature_errors(X.loc[worst]), index=worst, columns=X.columns)
     if encoder is not None:  # name the table's columns, not their one-hot indicators
         errors = encoder.merge_columns(errors)
     log(
-        f"top {len(worst)} outliers (row: outlier score = reconstruction + code "
+        f"top {len(worst)} outliers (row: surprisal of the autoencoder / of the isolation "
+        "forest, the larger is the outlier score; the autoencoder's reconstruction + code "
         "parts; features reconstructed worst):"
     )
-    for row, (reconstruction, code) in zip(worst, components, strict=True):
+    for row, surprisals, (reconstruction, code) in zip(worst, sources, components, strict=True):
         features = ", ".join(errors.loc[row].nlargest(3).index)
-        log(
-            f"  {row}: {-result.loc[row, 'score']:.1f} = {reconstruction:.1f} + {code:.1f}; "
-            f"{features}"
-        )
+        evidence = " / ".join(f"{value:.1f}" for value in surprisals)
+        log(f"  {row}: {evidence}; {reconstruction:.1f} + {code:.1f}; {features}")
 
 
 def _encode(table, log):

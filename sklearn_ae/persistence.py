@@ -3,8 +3,8 @@
 Pickle runs whatever code a file asks it to; ``skops.io`` only builds the
 types you trust. A fitted sklearn-ae estimator keeps its network as plain
 arrays (see ``BaseAutoencoder.__getstate__``), so the only types a file needs
-beyond numpy and scikit-learn are the estimator classes in
-:data:`TRUSTED_TYPES`. Anything else in a file, for example objects that a
+beyond numpy and scikit-learn are the estimator classes and the tree structure
+in :data:`TRUSTED_TYPES`. Anything else in a file, for example objects that a
 user put into ``net_params`` or a tampered entry, is refused unless it is
 named in ``trusted``.
 """
@@ -13,12 +13,15 @@ import skops.io as sio
 
 __all__ = ["TRUSTED_TYPES", "dump", "load"]
 
-#: The types of this package that a saved estimator may contain.
+#: The types that a saved estimator may contain beyond those skops trusts by
+#: default: the estimators of this package, and the tree structure of the
+#: isolation forest inside ``AEOutlierDetector`` (scikit-learn's own type).
 TRUSTED_TYPES = (
     "sklearn_ae._denoiser.AEDenoiser",
     "sklearn_ae._generator.AEGenerator",
     "sklearn_ae._outlier.AEOutlierDetector",
     "sklearn_ae._transformer.AETransformer",
+    "sklearn.tree._tree.Tree",
 )
 
 

@@ -6,6 +6,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 
 from sklearn_ae import AEOutlierDetector
+from sklearn_ae._surprisal import surprisal
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +46,14 @@ def test_decision_function_predict_and_offset(planted):
     np.testing.assert_array_equal(det.fit_predict(X), det.predict(X))
 
 
-def test_auto_offset_is_tukeys_far_fence_on_training_errors(planted):
+@pytest.mark.parametrize("isolation", [True, False])
+def test_auto_offset_flags_what_a_detector_finds_rarer_than_1_in_20(planted, isolation):
     X, _ = planted
-    det = AEOutlierDetector(**FAST).fit(X)
-    errors = -det.score_samples(X)
-    q1, q3 = np.percentile(errors, [25, 75])
-    assert det.offset_ == pytest.approx(-(q3 + 3 * (q3 - q1)))
+    det = AEOutlierDetector(**FAST, isolation=isolation).fit(X)
+    assert det.offset_ == pytest.approx(-np.log(20))
+    # Each detector flags about 5 % of its training data; together at most 10 %.
+    flagged = np.mean(det.predict(X) == -1)
+    assert 0.04 <= flagged <= (0.11 if isolation else 0.06)
 
 
 @pytest.mark.parametrize("contamination", [0.05, 0.2, 0.5])
@@ -68,7 +71,63 @@ def test_feature_errors_explain_the_score(planted):
     components = det.score_components(X)
     reconstruction = errors.mean(axis=1) / det.score_unit_[0]
     np.testing.assert_allclose(components[:, 0], reconstruction, rtol=1e-6)
-    np.testing.assert_allclose(components.sum(axis=1), -det.score_samples(X), rtol=1e-6)
+    autoencoder = surprisal(components.sum(axis=1), det.surprisal_calibration_[0])
+    np.testing.assert_allclose(det.score_sources(X)[:, 0], autoencoder, rtol=1e-6)
+
+
+def test_score_is_the_larger_surprisal_of_the_two_detectors(planted):
+    X, _ = planted
+    det = AEOutlierDetector(**FAST).fit(X)
+    sources = det.score_sources(X)
+    assert sources.shape == (len(X), 2)
+    np.testing.assert_array_equal(det.score_samples(X), -sources.max(axis=1))
+    forest = -det.isolation_forest_.score_samples(X)
+    np.testing.assert_allclose(sources[:, 1], surprisal(forest, det.surprisal_calibration_[1]))
+    # Surprisals of the training data: about -log of the share scoring higher.
+    assert np.all(sources >= 0)
+    assert np.median(sources, axis=0) == pytest.approx(np.log(2), abs=0.05)
+
+
+def test_without_isolation_the_score_ranks_as_the_autoencoders(planted):
+    X, _ = planted
+    det = AEOutlierDetector(**FAST, isolation=False).fit(X)
+    assert not hasattr(det, "isolation_forest_")
+    assert det.score_sources(X).shape == (len(X), 1)
+    autoencoder = det.score_components(X).sum(axis=1)
+    order = np.argsort(autoencoder)
+    assert np.all(np.diff(-det.score_samples(X)[order]) >= 0)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_isolation_finds_a_group_between_two_clusters(seed):
+    # Two clusters and a small group of rows between them, inside the
+    # data's range: the autoencoder reconstructs the group as well as the
+    # clusters, and its code sits at the codes' median. The isolation
+    # forest cuts the sparse middle off in few splits.
+    rng = np.random.RandomState(seed)
+    clusters = np.repeat([[-4.0, 0.0], [4.0, 0.0]], 150, axis=0) + rng.normal(size=(300, 2))
+    X = np.vstack([clusters, rng.normal(size=(15, 2))])
+    y = np.r_[np.zeros(300), np.ones(15)]
+    auc = {
+        isolation: roc_auc_score(
+            y,
+            -AEOutlierDetector(isolation=isolation, max_iter=30, random_state=seed)
+            .fit(X)
+            .score_samples(X),
+        )
+        for isolation in (False, True)
+    }
+    assert auc[True] > 0.7
+    assert auc[True] > auc[False] + 0.15
+
+
+def test_warm_start_without_isolation_drops_the_forest(planted):
+    X, _ = planted
+    det = AEOutlierDetector(**FAST, warm_start=True).fit(X)
+    assert hasattr(det, "isolation_forest_")
+    det.set_params(isolation=False).fit(X)
+    assert not hasattr(det, "isolation_forest_")
+    assert det.score_sources(X).shape == (len(X), 1)
 
 
 def test_feature_errors_point_at_the_corrupted_feature(planted):
@@ -113,7 +172,9 @@ def test_feature_errors_are_in_units_of_the_training_error(planted):
     assert np.all(det.feature_error_scale_ > 0)
 
 
-@pytest.mark.parametrize(("n_samples", "epochs"), [(100, 100), (20_000, 3), (200_000, 1)])
+@pytest.mark.parametrize(
+    ("n_samples", "epochs"), [(100, 100), (1_000, 25), (20_000, 2), (200_000, 1)]
+)
 def test_auto_max_iter_is_a_budget_of_rows(n_samples, epochs):
     assert AEOutlierDetector()._max_epochs(n_samples) == epochs
 
@@ -220,7 +281,8 @@ def test_vae_scores_by_the_elbo(planted):
     X, y = planted
     detector = AEOutlierDetector(model="vae", **FAST).set_params(max_iter=40).fit(X)
     components = detector.score_components(X)
-    np.testing.assert_allclose(components.sum(axis=1), -detector.score_samples(X))
+    elbo = surprisal(components.sum(axis=1), detector.surprisal_calibration_[0])
+    np.testing.assert_allclose(detector.score_sources(X)[:, 0], elbo)
     assert np.all(components[:, 1] >= 0)  # the KL term
     assert roc_auc_score(y, -detector.score_samples(X)) > 0.9
     assert not hasattr(detector, "code_center_")
