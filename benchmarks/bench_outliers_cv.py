@@ -16,9 +16,10 @@ reported on them too. IsolationForest (defaults) is the reference
 throughout, and fit + score times are compared set by set.
 
 The threshold of ``predict`` (``contamination="auto"``) is judged on the
-same splits: for each rule that sets it from the training scores (Tukey's
-fence, the default, and alternatives), the F1 of the flagged test rows
-and the flagged share against the true share of outliers.
+same splits: for each rule that sets it from the training scores (a
+surprisal above log(20), the default, and Tukey's fences), the F1 of the
+flagged test rows and the flagged share against the true share of
+outliers.
 
     python benchmarks/bench_outliers_cv.py [--tables-only]
 """

@@ -4,9 +4,11 @@ Which features make a sample abnormal?
 ======================================
 
 An outlier score alone says *that* a sample is unusual, not *why*.
-:class:`~sklearn_ae.AEOutlierDetector` can say more: ``score_components``
-splits each score into its two parts, and ``feature_errors`` breaks the
-reconstruction part down feature by feature. Here the detector is fitted on
+:class:`~sklearn_ae.AEOutlierDetector` can say more: ``score_sources`` tells
+which of its two detectors (the autoencoder, the isolation forest) finds a
+sample unusual, ``score_components`` splits the autoencoder's score into its
+two parts, and ``feature_errors`` breaks the reconstruction part down
+feature by feature. Here the detector is fitted on
 the embedded breast cancer outlier set (357 benign tumours and 21 malignant
 ones, as in the ODDS WBC set), and the most abnormal samples are explained.
 """
@@ -31,18 +33,40 @@ print(f"ROC-AUC against the malignant labels: {roc_auc_score(y, outlier_score):.
 print(f"flagged as outliers: {(detector.predict(X) == -1).sum()} of {len(X)}")
 
 # %%
-# The two parts of the score
-# --------------------------
-# ``score_components(X)`` returns, for each sample, the reconstruction error
-# (the sample lies off the data's manifold: the network cannot rebuild it)
-# and the code distance (its code lies far from the training codes: an
-# extreme but consistent sample). Both are in units of a typical training
-# sample, so 1 is ordinary, and they add up to the outlier score.
-components = pd.DataFrame(
-    detector.score_components(X), index=X.index, columns=["reconstruction", "code"]
+# Which detector flags it?
+# ------------------------
+# ``score_sources(X)`` returns, for each sample, the surprisal of the
+# autoencoder's score and of the isolation forest's: ``-log`` of the share of
+# training samples that scored at least as high (3.0: one in 20; each further
+# unit e times rarer). The outlier score is the larger of the two.
+sources = pd.DataFrame(
+    detector.score_sources(X), index=X.index, columns=["autoencoder", "isolation forest"]
 )
 top = outlier_score.nlargest(10).index
 labels = [f"sample {i} ({'malignant' if y[i] else 'benign'})" for i in top]
+
+fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+positions = np.arange(len(top))
+ax.barh(positions - 0.2, sources.loc[top, "autoencoder"], height=0.4, label="autoencoder")
+ax.barh(positions + 0.2, sources.loc[top, "isolation forest"], height=0.4, label="isolation forest")
+ax.set_yticks(positions, labels)
+ax.axvline(np.log(20), color="k", linestyle=":", label="threshold (1 in 20)")
+ax.invert_yaxis()
+ax.set_xlabel("surprisal (-log of the share of training samples scoring as high)")
+ax.set_title("The 10 highest outlier scores: each detector's surprisal")
+ax.legend(loc="lower right")
+
+# %%
+# The two parts of the autoencoder's score
+# ----------------------------------------
+# ``score_components(X)`` returns the autoencoder's reconstruction error
+# (the sample lies off the data's manifold: the network cannot rebuild it)
+# and code distance (its code lies far from the training codes: an extreme
+# but consistent sample). Both are in units of a typical training sample,
+# so 1 is ordinary, and they add up to the autoencoder's score.
+components = pd.DataFrame(
+    detector.score_components(X), index=X.index, columns=["reconstruction", "code"]
+)
 
 fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
 ax.barh(labels, components.loc[top, "reconstruction"], label="reconstruction error")
@@ -53,8 +77,8 @@ ax.barh(
     label="code distance",
 )
 ax.invert_yaxis()
-ax.set_xlabel("outlier score (1 = a typical training sample)")
-ax.set_title("The 10 highest outlier scores and their two parts")
+ax.set_xlabel("autoencoder's score (1 = a typical training sample)")
+ax.set_title("The autoencoder's score of the same samples, in two parts")
 ax.legend(loc="lower right")
 
 # %%
@@ -75,17 +99,19 @@ for ax, row in zip(axes, top[:3], strict=True):
     ax.set_xscale("log")
     ax.invert_yaxis()
     label = "malignant" if y[row] else "benign"
-    ax.set_title(f"sample {row} ({label}), score {outlier_score[row]:.0f}")
+    ax.set_title(f"sample {row} ({label}), surprisal {outlier_score[row]:.1f}")
     ax.set_xlabel("squared error / mean training error\n(dotted line: 1, typical)")
 fig.suptitle("Features reconstructed worst, for the three top outliers")
 
 for row in top[:3]:
+    autoencoder, forest = sources.loc[row]
     reconstruction, code = components.loc[row]
     worst = errors.loc[row].nlargest(3)
     features = ", ".join(f"{name} ({value:.0f}x)" for name, value in worst.items())
     print(
-        f"sample {row}: outlier score {outlier_score[row]:.1f} = reconstruction "
-        f"{reconstruction:.1f} + code {code:.1f}; worst features: {features}"
+        f"sample {row}: surprisal {autoencoder:.1f} (autoencoder) / {forest:.1f} "
+        f"(isolation forest); autoencoder's score = reconstruction {reconstruction:.1f} "
+        f"+ code {code:.1f}; worst features: {features}"
     )
 plt.show()
 
@@ -101,11 +127,13 @@ print(f"malignant samples overall: {np.mean(y):.1%}")
 
 # %%
 # The feature errors show what is unusual about each sample. In this run the
-# two benign samples among the top three stand out by a large
-# ``concavity error`` (the spread of the concavity measurements within one
-# tumour), not by their size: a question for whoever collected the data
-# rather than a wrong answer of the detector. The malignant one stands out by
-# its area, in all three area features at once. A sample whose score comes
-# mostly from the code distance, with small feature errors, is an extreme but
-# internally consistent one, such as a very large tumour whose every size
-# measurement is large.
+# benign sample among the top three stands out by a large ``concavity
+# error`` (the spread of the concavity measurements within one tumour), not
+# by its size: a question for whoever collected the data rather than a wrong
+# answer of the detector. One malignant sample stands out by its area, in all
+# three area features at once; the other by its shape (compactness,
+# symmetry), and the isolation forest finds it even more unusual than the
+# autoencoder does. A sample whose autoencoder score comes mostly from the
+# code distance, with small feature errors, is an extreme but internally
+# consistent one, such as a very large tumour whose every size measurement
+# is large.

@@ -100,7 +100,8 @@ def _build_parser():
         "--contamination",
         type=_contamination,
         default="auto",
-        help="share of outliers in (0, 0.5], or 'auto' for Tukey's far fence (default: auto)",
+        help="share of outliers in (0, 0.5], or 'auto': what a detector finds rarer than 1 "
+        "training row in 20 (default: auto)",
     )
     detect.add_argument("--top", type=int, default=5, help="outliers listed in the report")
 
