@@ -43,7 +43,7 @@ def fit_surprisal(scores):
     >>> from sklearn_ae._surprisal import fit_surprisal, surprisal
     >>> calibration = fit_surprisal(np.random.RandomState(0).exponential(size=10_000))
     >>> surprisal(np.array([0.0, np.log(20), 10.0]), calibration).round(1)
-    array([ 0. ,  3. , 10. ])
+    array([ 0. ,  3. , 10.2])
     """
     scores = np.asarray(scores, dtype=np.float64)
     knots = np.quantile(scores, _LEVELS)

@@ -45,8 +45,9 @@ def test_dask_array_scores_lazily_and_equal_the_in_memory_ones(detector, X, meth
     assert isinstance(result, da.Array)
     assert result.chunks == ((70, 70, 70, 70, 20),)
     expected = getattr(detector.estimator, method)(X)
-    # A row's place in its batch can change the last float32 bit.
-    np.testing.assert_allclose(result.compute(), expected, rtol=1e-6, atol=1e-6)
+    # A row's place in its batch can change the last float32 bits, which the
+    # surprisal's interpolation between quantiles can magnify a little.
+    np.testing.assert_allclose(result.compute(), expected, rtol=1e-5, atol=1e-5)
 
 
 def test_in_memory_input_gets_the_plain_result(detector, X):
@@ -135,5 +136,9 @@ def test_fitted_estimators_travel_as_small_plain_pickles(X):
     est = AEOutlierDetector(**FAST).fit(X)
     payload = pickle.dumps(est)
     weights = sum(p.numel() * p.element_size() for p in est.net_.module_.parameters())
-    assert len(payload) < weights + 16_000
+    # The isolation forest travels as scikit-learn's own pickle (its trees),
+    # and the surprisal quantiles add 2 x 952 float64 to the statistics.
+    forest = len(pickle.dumps(est.isolation_forest_))
+    statistics = est.surprisal_calibration_.nbytes
+    assert len(payload) < weights + forest + statistics + 16_000
     assert b"torch" not in payload
