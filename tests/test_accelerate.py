@@ -102,6 +102,11 @@ TWO_PROCESSES = textwrap.dedent(
             "loss_curve": est.loss_curve_,
             "codes": est.transform(X[:5]).tolist(),
         }))
+    # Tear the gloo group down before exit: left to the interpreter's exit,
+    # its threads may abort ("terminate called without an active exception").
+    import torch.distributed as dist
+    accelerator.wait_for_everyone()
+    dist.destroy_process_group()
     """
 )
 
