@@ -98,7 +98,10 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
     and reported on the other, the defaults lead IsolationForest by 0.017
     of mean ROC-AUC on both halves (mean average precision +0.014 and
     +0.009); on 23 held-out sets whose outliers are mostly one whole class
-    they trail it (0.716 against 0.722; the autoencoder alone: 0.686).
+    they trail it (0.716 against 0.722; the autoencoder alone: 0.686). On
+    all 22 ODDS sets the defaults reach 0.851 (mean average precision
+    0.491) against IsolationForest's 0.834 (0.479), in 3.1 times its fit +
+    score time.
 
     Parameters
     ----------
