@@ -365,8 +365,8 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
         """Fit ``isolation_forest_`` on X; return its scores of X."""
         rng = check_random_state(self.random_state)
         seed = rng.randint(np.iinfo(np.int32).max)
-        self.isolation_forest_ = IsolationForest(random_state=seed)
-        self.isolation_forest_.fit(self._centre_missing(X))
+        X = self._centre_missing(X)  # once, for the fit and the scores
+        self.isolation_forest_ = IsolationForest(random_state=seed).fit(X)
         return self._isolation_scores(X)
 
     def _centre_missing(self, X):
