@@ -5,12 +5,13 @@ Which features make a sample abnormal?
 
 An outlier score alone says *that* a sample is unusual, not *why*.
 :class:`~sklearn_ae.AEOutlierDetector` can say more: ``score_sources`` tells
-which of its two detectors (the autoencoder, the isolation forest) finds a
-sample unusual, ``score_components`` splits the autoencoder's score into its
-two parts, and ``feature_errors`` breaks the reconstruction part down
-feature by feature. Here the detector is fitted on
-the embedded breast cancer outlier set (357 benign tumours and 21 malignant
-ones, as in the ODDS WBC set), and the most abnormal samples are explained.
+which of its three detectors (the autoencoder, an isolation forest, the
+distance to the nearest training samples) finds a sample unusual,
+``score_components`` splits the autoencoder's score into its two parts, and
+``feature_errors`` breaks the reconstruction part down feature by feature.
+Here the detector is fitted on the embedded breast cancer outlier set (357
+benign tumours and 21 malignant ones, as in the ODDS WBC set), and the most
+abnormal samples are explained.
 """
 
 # %%
@@ -35,20 +36,20 @@ print(f"flagged as outliers: {(detector.predict(X) == -1).sum()} of {len(X)}")
 # %%
 # Which detector flags it?
 # ------------------------
-# ``score_sources(X)`` returns, for each sample, the surprisal of the
-# autoencoder's score and of the isolation forest's: ``-log`` of the share of
+# ``score_sources(X)`` returns, for each sample, the surprisal of each
+# detector's score (named by ``source_names_``): ``-log`` of the share of
 # training samples that scored at least as high (3.0: one in 20; each further
-# unit e times rarer). The outlier score is the larger of the two.
-sources = pd.DataFrame(
-    detector.score_sources(X), index=X.index, columns=["autoencoder", "isolation forest"]
-)
+# unit e times rarer). The outlier score is the largest of them.
+sources = pd.DataFrame(detector.score_sources(X), index=X.index, columns=detector.source_names_)
 top = outlier_score.nlargest(10).index
 labels = [f"sample {i} ({'malignant' if y[i] else 'benign'})" for i in top]
 
 fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
 positions = np.arange(len(top))
-ax.barh(positions - 0.2, sources.loc[top, "autoencoder"], height=0.4, label="autoencoder")
-ax.barh(positions + 0.2, sources.loc[top, "isolation forest"], height=0.4, label="isolation forest")
+height = 0.8 / len(sources.columns)
+for i, source in enumerate(sources.columns):
+    offset = (i - (len(sources.columns) - 1) / 2) * height
+    ax.barh(positions + offset, sources.loc[top, source], height=height, label=source)
 ax.set_yticks(positions, labels)
 ax.axvline(np.log(20), color="k", linestyle=":", label="threshold (1 in 20)")
 ax.invert_yaxis()
@@ -104,14 +105,13 @@ for ax, row in zip(axes, top[:3], strict=True):
 fig.suptitle("Features reconstructed worst, for the three top outliers")
 
 for row in top[:3]:
-    autoencoder, forest = sources.loc[row]
+    surprisals = ", ".join(f"{value:.1f} ({name})" for name, value in sources.loc[row].items())
     reconstruction, code = components.loc[row]
     worst = errors.loc[row].nlargest(3)
     features = ", ".join(f"{name} ({value:.0f}x)" for name, value in worst.items())
     print(
-        f"sample {row}: surprisal {autoencoder:.1f} (autoencoder) / {forest:.1f} "
-        f"(isolation forest); autoencoder's score = reconstruction {reconstruction:.1f} "
-        f"+ code {code:.1f}; worst features: {features}"
+        f"sample {row}: surprisal {surprisals}; autoencoder's score = "
+        f"reconstruction {reconstruction:.1f} + code {code:.1f}; worst features: {features}"
     )
 plt.show()
 

@@ -191,8 +191,8 @@ def _report_detection(detector, X, result, labels, top, log, encoder=None):
     if encoder is not None:  # name the table's columns, not their one-hot indicators
         errors = encoder.merge_columns(errors)
     log(
-        f"top {len(worst)} outliers (row: surprisal of the autoencoder / of the isolation "
-        "forest, the larger is the outlier score; the autoencoder's reconstruction + code "
+        f"top {len(worst)} outliers (row: surprisal of the {' / '.join(detector.source_names_)}"
+        ", the largest is the outlier score; the autoencoder's reconstruction + code "
         "parts; features reconstructed worst):"
     )
     for row, surprisals, (reconstruction, code) in zip(worst, sources, components, strict=True):

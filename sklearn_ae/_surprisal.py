@@ -10,6 +10,7 @@ instead of all getting the same surprisal.
 """
 
 import numpy as np
+from scipy.special import logsumexp
 
 # Above this quantile of the training scores, the survival is modelled.
 TAIL_QUANTILE = 0.95
@@ -77,3 +78,39 @@ def surprisal(scores, calibration):
     body = -np.log1p(-level)
     tail = -np.log1p(-TAIL_QUANTILE) + (scores - knots[-1]) / tail_scale
     return np.where(scores > knots[-1], tail, body)
+
+
+def combine_surprisals(surprisals, rule="max"):
+    """One surprisal from several detectors' surprisals of the same samples.
+
+    Parameters
+    ----------
+    surprisals : ndarray of shape (n_samples, n_detectors)
+        Each detector's surprisal, as returned by :func:`surprisal`.
+    rule : {"max", "harmonic"}, default="max"
+        "max": the largest surprisal (Tippett's rule): a sample is as
+        abnormal as the detector that finds it rarest says. "harmonic":
+        ``-log`` of the harmonic mean of the detectors' shares
+        ``exp(-surprisal)`` (Wilson, 2019, "The harmonic mean p-value for
+        combining dependent tests", PNAS 116(4)); also led by the smallest
+        share, but raised when a second detector agrees, so that one
+        detector's false alarm counts less.
+
+    Returns
+    -------
+    combined : ndarray of shape (n_samples,)
+        Non-decreasing in each column; a single column is returned as it is.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ae._surprisal import combine_surprisals
+    >>> s = np.log([[20.0, 20.0], [40.0, 1.0]])  # shares 1/20 and 1/20; 1/40 and 1
+    >>> np.exp(combine_surprisals(s)).round(2)  # 1 / the smallest share
+    array([20., 40.])
+    >>> np.exp(combine_surprisals(s, "harmonic")).round(2)  # 1 / their harmonic mean
+    array([20. , 20.5])
+    """
+    if rule == "max":
+        return surprisals.max(axis=1)
+    return logsumexp(surprisals, axis=1) - np.log(surprisals.shape[1])

@@ -46,14 +46,18 @@ def test_decision_function_predict_and_offset(planted):
     np.testing.assert_array_equal(det.fit_predict(X), det.predict(X))
 
 
-@pytest.mark.parametrize("isolation", [True, False])
-def test_auto_offset_flags_what_a_detector_finds_rarer_than_1_in_20(planted, isolation):
+@pytest.mark.parametrize(
+    ("params", "n_sources"),
+    [({}, 3), ({"n_neighbors": None}, 2), ({"isolation": False, "n_neighbors": None}, 1)],
+)
+def test_auto_offset_flags_what_a_detector_finds_rarer_than_1_in_20(planted, params, n_sources):
     X, _ = planted
-    det = AEOutlierDetector(**FAST, isolation=isolation).fit(X)
+    det = AEOutlierDetector(**FAST, **params).fit(X)
     assert det.offset_ == pytest.approx(-np.log(20))
-    # Each detector flags about 5 % of its training data; together at most 10 %.
+    # Each detector flags about 5 % of its training data; together at most
+    # 5 % times their number.
     flagged = np.mean(det.predict(X) == -1)
-    assert 0.04 <= flagged <= (0.11 if isolation else 0.06)
+    assert 0.04 <= flagged <= 0.05 * n_sources + 0.01
 
 
 @pytest.mark.parametrize("contamination", [0.05, 0.2, 0.5])
@@ -75,14 +79,20 @@ def test_feature_errors_explain_the_score(planted):
     np.testing.assert_allclose(det.score_sources(X)[:, 0], autoencoder, rtol=1e-6)
 
 
-def test_score_is_the_larger_surprisal_of_the_two_detectors(planted):
+def test_score_is_the_largest_surprisal_of_the_three_detectors(planted):
     X, _ = planted
     det = AEOutlierDetector(**FAST).fit(X)
     sources = det.score_sources(X)
-    assert sources.shape == (len(X), 2)
+    assert sources.shape == (len(X), 3)
     np.testing.assert_array_equal(det.score_samples(X), -sources.max(axis=1))
     forest = -det.isolation_forest_.score_samples(X)
     np.testing.assert_allclose(sources[:, 1], surprisal(forest, det.surprisal_calibration_[1]))
+    # All 310 rows are reference rows; without a query, kneighbors leaves
+    # each row itself out.
+    distances, _ = det.neighbors_.kneighbors()
+    np.testing.assert_allclose(
+        sources[:, 2], surprisal(distances[:, -1], det.surprisal_calibration_[2])
+    )
     # Surprisals of the training data: about -log of the share scoring higher.
     assert np.all(sources >= 0)
     assert np.median(sources, axis=0) == pytest.approx(np.log(2), abs=0.05)
@@ -90,8 +100,9 @@ def test_score_is_the_larger_surprisal_of_the_two_detectors(planted):
 
 def test_without_isolation_the_score_ranks_as_the_autoencoders(planted):
     X, _ = planted
-    det = AEOutlierDetector(**FAST, isolation=False).fit(X)
+    det = AEOutlierDetector(**FAST, isolation=False, n_neighbors=None).fit(X)
     assert not hasattr(det, "isolation_forest_")
+    assert not hasattr(det, "neighbors_")
     assert det.score_sources(X).shape == (len(X), 1)
     autoencoder = det.score_components(X).sum(axis=1)
     order = np.argsort(autoencoder)
@@ -111,7 +122,9 @@ def test_isolation_finds_a_group_between_two_clusters(seed):
     auc = {
         isolation: roc_auc_score(
             y,
-            -AEOutlierDetector(isolation=isolation, max_iter=30, random_state=seed)
+            -AEOutlierDetector(
+                isolation=isolation, n_neighbors=None, max_iter=30, random_state=seed
+            )
             .fit(X)
             .score_samples(X),
         )
@@ -127,7 +140,53 @@ def test_warm_start_without_isolation_drops_the_forest(planted):
     assert hasattr(det, "isolation_forest_")
     det.set_params(isolation=False).fit(X)
     assert not hasattr(det, "isolation_forest_")
+    assert det.score_sources(X).shape == (len(X), 2)
+    det.set_params(n_neighbors=None).fit(X)
+    assert not hasattr(det, "neighbors_")
     assert det.score_sources(X).shape == (len(X), 1)
+
+
+def test_neighbor_distance_of_a_training_row_leaves_the_row_out():
+    # 40 rows on a line, 1 apart: every row's 2nd nearest other row is 1
+    # away (2 at the ends). A new row halfway between two rows has its 2nd
+    # nearest row 0.5 away.
+    X = np.c_[np.arange(40.0), np.zeros(40)]
+    det = AEOutlierDetector(**FAST, isolation=False, n_neighbors=2).fit(X)
+    scale = det.neighbors_scaler_.scale_[0]
+    np.testing.assert_allclose(det._neighbor_scores(X) * scale, np.r_[2, np.ones(38), 2])
+    np.testing.assert_allclose(det._neighbor_scores(X[:3] + np.array([0.5, 0.0])) * scale, 0.5)
+    # fit_predict scores the training rows as predict does.
+    np.testing.assert_array_equal(det.fit_predict(X), det.predict(X))
+
+
+def test_neighbor_distances_use_a_bounded_sample_of_training_rows():
+    X = np.random.RandomState(0).normal(size=(3000, 4))
+    det = AEOutlierDetector(**FAST, isolation=False).fit(X)
+    assert det.neighbors_.n_samples_fit_ == 1024
+    again = AEOutlierDetector(**FAST, isolation=False).fit(X)
+    np.testing.assert_array_equal(det.score_samples(X), again.score_samples(X))
+
+
+@pytest.mark.parametrize("n_samples", [2, 3, 6])
+def test_neighbors_on_tiny_data(n_samples):
+    X = np.arange(3.0 * n_samples).reshape(n_samples, 3)
+    det = AEOutlierDetector(**FAST).fit(X)
+    assert np.all(np.isfinite(det.score_samples(X)))
+
+
+def test_neighbor_distance_sets_points_inside_a_ring_beyond_every_training_row():
+    # Points inside a ring are inside every feature's range: axis-parallel
+    # cuts isolate them hardly sooner than the ring's own points, but they
+    # are far from every training row.
+    rng = np.random.RandomState(0)
+    angles = rng.uniform(0, 2 * np.pi, 400)
+    X = np.c_[np.cos(angles), np.sin(angles)] + 0.05 * rng.normal(size=(400, 2))
+    det = AEOutlierDetector(**FAST).fit(X)
+    inside = det.score_sources(np.array([[0.0, 0.0], [0.5, 0.5]]))
+    training = det.score_sources(X)
+    forest_share = (training[:, 1] >= inside[:, [1]]).mean(axis=1)
+    assert np.all(forest_share >= 0.01)
+    assert np.all(inside[:, 2] > training[:, 2].max())
 
 
 def test_feature_errors_point_at_the_corrupted_feature(planted):
@@ -173,7 +232,7 @@ def test_feature_errors_are_in_units_of_the_training_error(planted):
 
 
 @pytest.mark.parametrize(
-    ("n_samples", "epochs"), [(100, 100), (1_000, 25), (20_000, 2), (200_000, 1)]
+    ("n_samples", "epochs"), [(100, 100), (1_000, 20), (15_000, 2), (200_000, 1)]
 )
 def test_auto_max_iter_is_a_budget_of_rows(n_samples, epochs):
     assert AEOutlierDetector()._max_epochs(n_samples) == epochs
