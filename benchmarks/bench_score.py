@@ -8,9 +8,10 @@ the rise of the peak RSS during the call (Linux ``VmHWM``, reset before the
 call) in a fresh process per method, so that memory freed by an earlier
 method cannot hide it; next to it, tracemalloc's peak of Python/numpy
 allocations (torch's own allocations are not traced). The detector's
-default score adds an isolation forest to the network; the rows with
-``isolation=False`` measure the network's path alone, and scikit-learn's
-IsolationForest (fitted on the same 20,000 rows) is timed next to them.
+default score adds an isolation forest and a nearest-neighbour distance to
+the network; the rows with ``isolation=False, n_neighbors=None`` measure the
+network's path alone, and scikit-learn's IsolationForest (fitted on the
+same 20,000 rows) is timed next to them.
 X itself (float32) takes 114 MiB. Median of 7 calls timed in interleaved
 rounds (PyOD: 1 call).
 
@@ -87,8 +88,10 @@ def build_cases():
     """Fit the models once; return ``(task, name, function)`` cases and batch rows."""
     X = synthetic(N_ROWS, N_FEATURES)
     X_train = X[:20_000]
-    detector = AEOutlierDetector(**SETTINGS, scaling=None, isolation=False).fit(X_train)
-    detector_scaled = AEOutlierDetector(**SETTINGS, isolation=False).fit(X_train)
+    alone = {"isolation": False, "n_neighbors": None}
+    detector = AEOutlierDetector(**SETTINGS, **alone, scaling=None).fit(X_train)
+    detector_scaled = AEOutlierDetector(**SETTINGS, **alone).fit(X_train)
+    detector_neighbors = AEOutlierDetector(**SETTINGS, isolation=False).fit(X_train)
     detector_default = AEOutlierDetector(**SETTINGS).fit(X_train)
     forest = IsolationForest(random_state=0).fit(X_train)
     transformer = AETransformer(**SETTINGS, scaling=None).fit(X_train)
@@ -102,17 +105,22 @@ def build_cases():
         ),
         (
             "score_samples",
-            "AEOutlierDetector(isolation=False, scaling=None)",
+            "AEOutlierDetector(isolation=False, n_neighbors=None, scaling=None)",
             lambda: detector.score_samples(X),
         ),
         (
             "score_samples",
-            "AEOutlierDetector(isolation=False)",
+            "AEOutlierDetector(isolation=False, n_neighbors=None)",
             lambda: detector_scaled.score_samples(X),
         ),
         (
             "score_samples",
-            "AEOutlierDetector (defaults: with its isolation forest)",
+            "AEOutlierDetector(isolation=False): with the neighbour distance",
+            lambda: detector_neighbors.score_samples(X),
+        ),
+        (
+            "score_samples",
+            "AEOutlierDetector (defaults: isolation forest and neighbour distance)",
             lambda: detector_default.score_samples(X),
         ),
         ("score_samples", "IsolationForest.score_samples", lambda: forest.score_samples(X)),
