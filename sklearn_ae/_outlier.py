@@ -33,8 +33,8 @@ _SCORE_CHUNK_ROWS = 16_384
 # drawn at random, so that the memory and time of scoring stay bounded.
 _NEIGHBOR_REFERENCE_ROWS = 1024
 
-# Rows per batch of the neighbour search (float64 copies of 2,048 rows).
-_NEIGHBOR_BATCH_ROWS = 2048
+# Rows per batch of the neighbour search (float64 copies of 4,096 rows).
+_NEIGHBOR_BATCH_ROWS = 4096
 
 # Standardized rows closer than this (per sqrt of the number of features)
 # are the same row: far above the rounding of float64 distances.
