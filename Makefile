@@ -47,6 +47,7 @@ bench: install
 	cd benchmarks && ../$(PY) bench_outliers.py
 	cd benchmarks && ../$(PY) bench_outliers_holdout.py
 	cd benchmarks && ../$(PY) bench_outliers_cv.py
+	cd benchmarks && ../$(PY) bench_outliers_sources.py
 	cd benchmarks && ../$(PY) bench_digits.py
 	cd benchmarks && ../$(PY) bench_photos.py --figure
 	cd benchmarks && ../$(PY) bench_photos.py --diffusion

@@ -35,6 +35,7 @@ GROUPS = {
     "Outlier detection quality": [
         "outliers",
         "outliers_cv",
+        "outliers_sources",
         "outliers_holdout",
         "outliers_missing",
     ],
