@@ -257,7 +257,7 @@ def write(results):
     per_set = held_out.groupby(["set", "method"])["roc_auc"].mean().unstack("method")
     lines.append(per_set[shown].to_markdown(floatfmt=".3f"))
     (RESULTS / "outliers_sources.md").write_text("\n".join(lines) + "\n")
-    results.to_csv(RESULTS / "outliers_sources.csv", index=False)
+    results.to_csv(RESULTS / "outliers_sources.csv", index=False, float_format="%.4f")
     print("\n".join(lines[:8]))
 
 
