@@ -107,8 +107,8 @@ def evaluate(model, X, y, seed):
     }
     if isinstance(model, AEOutlierDetector):
         training_scores = outlier_scores(model, X_train)
+        n_detectors = len(model.surprisal_calibration_)
         for rule, threshold in RULES.items():
-            n_detectors = len(model.surprisal_calibration_)
             flagged = scores > threshold(training_scores, n_detectors)
             row[f"F1: {rule}"] = f1_score(y_test, flagged)
             row[f"flagged: {rule}"] = flagged.mean()

@@ -58,9 +58,9 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_ae import AEOutlierDetector
-from sklearn_ae._surprisal import fit_surprisal, surprisal
+from sklearn_ae._outlier import _NEIGHBOR_REFERENCE_ROWS
+from sklearn_ae._surprisal import combine_surprisals, fit_surprisal, surprisal
 
-REFERENCE_ROWS = 1024
 DEFAULT_SOURCES = ("AE", "forest", "5-NN")
 # Sets of detectors to combine; the defaults come first.
 COMBINATIONS = (
@@ -90,9 +90,10 @@ def _power_mean(exponent):
     return rule
 
 
+# "max" and "harmonic" are the detector's own rules (combine_surprisals).
 RULES = {
-    "max": lambda s: s.max(axis=1),
-    "harmonic": _power_mean(-1.0),
+    "max": combine_surprisals,
+    "harmonic": lambda s: combine_surprisals(s, "harmonic"),
     "power -2": _power_mean(-2.0),
     "mean": lambda s: s.mean(axis=1),
     "median": lambda s: np.median(s, axis=1),
@@ -126,9 +127,9 @@ def _cblof(train, queries, seed, n_clusters=16, large_share=0.9):
     return score(train), score(queries)
 
 
-def _surprisals(on_train, on_test):
-    calibration = fit_surprisal(on_train)
-    return surprisal(on_train, calibration), surprisal(on_test, calibration)
+def _test_surprisals(on_train, on_test):
+    """Surprisals of the test scores against the training scores."""
+    return surprisal(on_test, fit_surprisal(on_train))
 
 
 def further_sources(X_train, X_test, seed):
@@ -138,27 +139,27 @@ def further_sources(X_train, X_test, seed):
     rng = np.random.RandomState(seed)
     n_rows, n_features = train.shape
     reference = np.arange(n_rows)
-    if n_rows > REFERENCE_ROWS:
-        reference = np.sort(rng.choice(n_rows, REFERENCE_ROWS, replace=False))
+    if n_rows > _NEIGHBOR_REFERENCE_ROWS:
+        reference = np.sort(rng.choice(n_rows, _NEIGHBOR_REFERENCE_ROWS, replace=False))
     sources = {
-        "20-NN": _surprisals(*_neighbor_distance(train, test, reference, 20))[1],
-        "CBLOF": _surprisals(*_cblof(train, test, seed))[1],
+        "20-NN": _test_surprisals(*_neighbor_distance(train, test, reference, 20)),
+        "CBLOF": _test_surprisals(*_cblof(train, test, seed)),
     }
     members = []
     for _ in range(10):
         size = rng.randint(max(1, n_features // 2), n_features) if n_features > 2 else n_features
         features = np.sort(rng.choice(n_features, size, replace=False))
         distances = _neighbor_distance(train[:, features], test[:, features], reference, 5)
-        members.append(_surprisals(*distances)[1])
+        members.append(_test_surprisals(*distances))
     sources["bagged 5-NN"] = np.mean(members, axis=0)
     mixture = GaussianMixture(4, covariance_type="diag", reg_covar=1e-3, random_state=seed)
     mixture.fit(train[reference])
-    sources["GMM"] = _surprisals(-mixture.score_samples(train), -mixture.score_samples(test))[1]
+    sources["GMM"] = _test_surprisals(-mixture.score_samples(train), -mixture.score_samples(test))
     pca = PCA(whiten=True).fit(train)
     kept = pca.explained_variance_ > 1e-9 * pca.explained_variance_[0]
-    sources["Mahalanobis"] = _surprisals(
+    sources["Mahalanobis"] = _test_surprisals(
         *((pca.transform(X)[:, kept] ** 2).sum(axis=1) for X in (train, test))
-    )[1]
+    )
     return sources
 
 
