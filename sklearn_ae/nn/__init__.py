@@ -9,7 +9,7 @@ the same protocol (see :func:`get_architecture`); the estimators' parameter
 from ._conv import ConvAutoencoder
 from ._diffusion import DiffusionModel
 from ._image import ImageRows
-from ._losses import MaskedMSELoss, TrimmedMSELoss
+from ._losses import MaskedMSELoss, PixelCrossEntropyLoss, TrimmedMSELoss
 from ._mlp import ACTIVATIONS, MLPAutoencoder
 from ._quantizer import VectorQuantizer
 from ._registry import ARCHITECTURES, get_architecture
@@ -26,6 +26,7 @@ __all__ = [
     "ImageRows",
     "MLPAutoencoder",
     "MaskedMSELoss",
+    "PixelCrossEntropyLoss",
     "TransformerAutoencoder",
     "TrimmedMSELoss",
     "UNet",

@@ -41,6 +41,9 @@ class ConvAutoencoder(LazyTrainMode, nn.Module):
         One of :data:`~sklearn_ae.nn.ACTIVATIONS`.
     dropout : float, default=0.0
         Dropout probability after each hidden activation.
+    out_channels : int or None, default=None
+        Channels of the output image; None gives the input's ``C``. Set by
+        the estimators (the number of classes of a segmentation).
     kernel_size : int, default=3
         Odd size of every convolution kernel (an ``architecture_params`` key).
 
@@ -66,6 +69,7 @@ class ConvAutoencoder(LazyTrainMode, nn.Module):
         n_components=16,
         activation="relu",
         dropout=0.0,
+        out_channels=None,
         kernel_size=3,
     ):
         super().__init__()
@@ -85,7 +89,9 @@ class ConvAutoencoder(LazyTrainMode, nn.Module):
             nn.Linear(n_components, math.prod(smallest)),
             ACTIVATIONS[activation](),
             nn.Unflatten(1, smallest),
-            *upsampling_stages(stages[::-1], kernel_size, activation, dropout),
+            *upsampling_stages(
+                [*stages[:0:-1], out_channels or channels], kernel_size, activation, dropout
+            ),
         )
 
     def encode(self, x):

@@ -53,6 +53,20 @@ def check_image_shape(image_shape, n_features):
     return shape
 
 
+def pad_to_multiple(images, multiple):
+    """Pad images ``(n, C, H, W)`` at the bottom and right to a multiple of ``multiple``.
+
+    The edge pixels are repeated. Returns the padded images; crop the
+    network's output back with ``[..., :H, :W]``.
+    """
+    height, width = images.shape[-2:]
+    padding = (0, -width % multiple, 0, -height % multiple)
+    if not any(padding):
+        return images
+    # Replicate padding needs a 3-D or 4-D input and works for any size.
+    return F.pad(images, padding, mode="replicate")
+
+
 class ImageRows(nn.Module):
     """Turn flat rows into padded images and back.
 
@@ -117,8 +131,33 @@ class ImageRows(nn.Module):
         return images[:, :, :height, :width].reshape(images.shape[0], -1)
 
 
-def conv_block(n_in, n_out, kernel_size, activation, dropout, *, stride=1, n_convs=1):
-    """``n_convs`` convolutions, each followed by the activation (and dropout)."""
+#: Values of the image networks' ``norm`` setting.
+NORMS = (None, "group")
+
+
+def check_norm(norm, owner):
+    """``norm`` if it names a normalisation the image networks have."""
+    if norm not in NORMS:
+        raise ValueError(
+            f"{owner}: architecture_params['norm'] must be None or 'group', got {norm!r}."
+        )
+    return norm
+
+
+def group_norm(channels):
+    """Group normalisation in groups of at least 4 channels, at most 8 groups.
+
+    Unlike batch normalisation it has no running statistics, so a network
+    computes the same function in training and in prediction.
+    """
+    most = min(8, max(1, channels // 4))
+    groups = max(g for g in range(1, most + 1) if channels % g == 0)
+    return nn.GroupNorm(groups, channels)
+
+
+def conv_block(n_in, n_out, kernel_size, activation, dropout, *, stride=1, n_convs=1, norm=None):
+    """``n_convs`` convolutions, each followed by the normalisation (if any),
+    the activation and dropout."""
     layers = []
     for i in range(n_convs):
         layers.append(
@@ -130,11 +169,13 @@ def conv_block(n_in, n_out, kernel_size, activation, dropout, *, stride=1, n_con
                 padding=kernel_size // 2,
             )
         )
+        if norm == "group":
+            layers.append(group_norm(n_out))
         layers += activation_layers(activation, dropout)
     return nn.Sequential(*layers)
 
 
-def upsample_block(n_in, n_out, kernel_size, activation, dropout, *, last=False):
+def upsample_block(n_in, n_out, kernel_size, activation, dropout, *, last=False, norm=None):
     """Double height and width (nearest neighbour), then one convolution.
 
     Nearest upsampling followed by a convolution avoids the checkerboard
@@ -145,6 +186,8 @@ def upsample_block(n_in, n_out, kernel_size, activation, dropout, *, last=False)
         nn.Conv2d(n_in, n_out, kernel_size, padding=kernel_size // 2),
     ]
     if not last:
+        if norm == "group":
+            layers.append(group_norm(n_out))
         layers += activation_layers(activation, dropout)
     return nn.Sequential(*layers)
 

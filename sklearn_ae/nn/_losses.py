@@ -129,3 +129,61 @@ class TrimmedMSELoss(nn.Module):
         if n_kept == errors.shape[0]:
             return errors.mean()
         return torch.topk(errors, n_kept, largest=False, sorted=False).values.mean()
+
+
+class PixelCrossEntropyLoss(nn.Module):
+    """Cross-entropy of each pixel's class scores, averaged over labelled pixels.
+
+    The network's output rows hold one score map per class, flattened:
+    ``(n, n_classes * n_pixels)``; the target holds one class index per
+    pixel, ``(n, n_pixels)``, with ``-1`` for a pixel left out of the loss
+    (unannotated, or outside the field of view). As in
+    :class:`torch.nn.CrossEntropyLoss`, class weights scale each pixel's
+    loss and the mean is taken over the weights of the labelled pixels; a
+    batch without labelled pixels has loss 0 instead of NaN.
+
+    Parameters
+    ----------
+    weight : array-like of shape (n_classes,) or None, default=None
+        Weight of each class; None weighs them equally.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_ae.nn import PixelCrossEntropyLoss
+    >>> scores = torch.zeros(1, 2 * 3)  # two classes, three pixels, equal scores
+    >>> PixelCrossEntropyLoss()(scores, torch.tensor([[0, 1, -1]]))  # log(2)
+    tensor(0.6931)
+    """
+
+    def __init__(self, weight=None):
+        super().__init__()
+        weight = None if weight is None else torch.as_tensor(weight, dtype=torch.float32)
+        self.register_buffer("weight", weight)
+
+    def forward(self, output, target):
+        """Compute the weighted mean cross-entropy over the labelled pixels.
+
+        Parameters
+        ----------
+        output : torch.Tensor of shape (n, n_classes * n_pixels)
+            Class scores (logits), one map per class, flattened.
+        target : torch.Tensor of shape (n, n_pixels)
+            Class index of each pixel, -1 where it is left out.
+
+        Returns
+        -------
+        loss : torch.Tensor
+            A scalar.
+        """
+        n, n_pixels = target.shape
+        scores = output.reshape(n, -1, n_pixels)
+        losses = nn.functional.cross_entropy(
+            scores, target, weight=self.weight, ignore_index=-1, reduction="none"
+        )
+        labelled = target >= 0
+        if self.weight is None:
+            total_weight = labelled.sum()
+        else:
+            total_weight = self.weight[target.clamp(min=0)].masked_fill(~labelled, 0.0).sum()
+        return losses.sum() / total_weight.clamp(min=1e-12)

@@ -18,6 +18,10 @@ any of them:
   computes them in its training forward pass and returns their sum from
   ``auxiliary_loss()``; they are added to the reconstruction loss;
 - a network whose code is not ``n_components`` wide sets ``code_size``;
+- a network that can output images with other channels than its input
+  (one score per class, for segmentation) takes ``out_channels``; one that
+  maps images of any size (fully convolutional) defines
+  ``forward_images(images) -> images`` on ``(n, C, H, W)`` tensors;
 - ``default_hidden_layer_sizes`` and ``default_batch_size`` (optional class
   attributes) are used when the estimator's ``hidden_layer_sizes`` is None
   and its ``batch_size`` is "auto"; ``default_image_hidden_layer_sizes``
@@ -51,10 +55,11 @@ SHARED_ARGUMENTS = (
     "activation",
     "dropout",
     "image_shape",
+    "out_channels",
 )
 
 
-def get_architecture(architecture):
+def get_architecture(architecture, *, needs_code=True):
     """The module class for an architecture name or a user's class.
 
     Parameters
@@ -62,6 +67,10 @@ def get_architecture(architecture):
     architecture : str or type
         A key of :data:`ARCHITECTURES`, or a subclass of
         :class:`torch.nn.Module` that follows the module protocol.
+    needs_code : bool, default=True
+        Whether a user's class must define ``encode`` and ``decode`` (unless
+        it sets ``bypasses_code = True``). A job that only runs ``forward``
+        (segmentation) passes False.
 
     Returns
     -------
@@ -73,8 +82,8 @@ def get_architecture(architecture):
     ValueError
         For an unknown name.
     TypeError
-        For a class that is not an ``nn.Module`` or lacks ``encode`` /
-        ``decode`` (unless it sets ``bypasses_code = True``).
+        For a class that is not an ``nn.Module``, or that lacks ``encode`` /
+        ``decode`` when ``needs_code`` (unless it sets ``bypasses_code = True``).
 
     Examples
     --------
@@ -95,7 +104,7 @@ def get_architecture(architecture):
             f"architecture must be one of {sorted(ARCHITECTURES)} or a subclass of "
             f"torch.nn.Module, got {architecture!r}."
         )
-    if not bypasses_code(architecture):
+    if needs_code and not bypasses_code(architecture):
         missing = [m for m in ("encode", "decode") if not callable(getattr(architecture, m, None))]
         if missing:
             raise TypeError(
@@ -144,8 +153,8 @@ def module_arguments(module_class, shared, architecture_params):
     clashing = sorted(set(params) & set(SHARED_ARGUMENTS))
     if clashing:
         raise ValueError(
-            f"architecture_params may not set {clashing}: they are parameters of the "
-            "estimator itself."
+            f"architecture_params may not set {clashing}: the estimator sets them from "
+            "its own parameters and the data."
         )
     unknown = sorted(set(params) - set(own))
     if unknown and not takes_any:

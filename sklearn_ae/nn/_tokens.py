@@ -61,19 +61,22 @@ class PatchTokens(nn.Module):
         Size of each token.
     patch_size : int
         Height and width of each patch.
+    out_channels : int or None, default=None
+        Channels of the output image; None gives the input's.
     """
 
-    def __init__(self, image_shape, width, patch_size):
+    def __init__(self, image_shape, width, patch_size, out_channels=None):
         super().__init__()
         self.rows = ImageRows(image_shape, multiple=patch_size)
         self.patch_size = patch_size
         channels, height, width_px = self.rows.padded_shape
+        self.out_channels = out_channels or channels
         self.grid = (height // patch_size, width_px // patch_size)
         self.n_tokens = self.grid[0] * self.grid[1]
-        patch_values = channels * patch_size * patch_size
-        self.embedding = nn.Linear(patch_values, width)
+        patch_size_2 = patch_size * patch_size
+        self.embedding = nn.Linear(channels * patch_size_2, width)
         self.position = nn.Parameter(torch.randn(self.n_tokens, width) * 0.02)
-        self.unembedding = nn.Linear(width, patch_values)
+        self.unembedding = nn.Linear(width, self.out_channels * patch_size_2)
 
     def embed(self, x):
         """Rows (n, C*H*W) to tokens (n, n_patches, width)."""
@@ -84,9 +87,9 @@ class PatchTokens(nn.Module):
         return self.embedding(patches.reshape(n, rows * cols, -1)) + self.position
 
     def unembed(self, tokens):
-        """Tokens (n, n_patches, width) to rows (n, C*H*W)."""
+        """Tokens (n, n_patches, width) to rows (n, out_channels*H*W)."""
         n = tokens.shape[0]
-        channels = self.rows.padded_shape[0]
+        channels = self.out_channels
         (rows, cols), p = self.grid, self.patch_size
         patches = self.unembedding(tokens).reshape(n, rows, cols, channels, p, p)
         images = patches.permute(0, 3, 1, 4, 2, 5).reshape(n, channels, rows * p, cols * p)

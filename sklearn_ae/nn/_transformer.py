@@ -89,6 +89,9 @@ class TransformerAutoencoder(LazyTrainMode, nn.Module):
         giving at most 64 patches.
     mask_ratio : float, default=0.0
         Share of tokens masked in each training row, in [0, 1).
+    out_channels : int or None, default=None
+        Images only: channels of the output image; None gives the input's.
+        Set by the estimators (the number of classes of a segmentation).
 
     Examples
     --------
@@ -114,6 +117,7 @@ class TransformerAutoencoder(LazyTrainMode, nn.Module):
         n_heads=2,
         patch_size=None,
         mask_ratio=0.0,
+        out_channels=None,
     ):
         super().__init__()
         owner = type(self).__name__
@@ -134,6 +138,8 @@ class TransformerAutoencoder(LazyTrainMode, nn.Module):
             mask_ratio, "mask_ratio", owner, low=0, high=1, high_closed=False
         )
         if image_shape is None:
+            if out_channels is not None:
+                raise ValueError(f"{owner}: out_channels needs image_shape (an image output).")
             if patch_size is not None:
                 raise ValueError(
                     f"{owner}: architecture_params['patch_size'] needs image_shape; "
@@ -146,7 +152,7 @@ class TransformerAutoencoder(LazyTrainMode, nn.Module):
                 _, height, width_px = image_shape
                 patch_size = math.ceil(math.sqrt(height * width_px / AUTO_PATCH_TOKENS))
             patch_size = check_integer(patch_size, "patch_size", owner, minimum=1)
-            self.tokens = PatchTokens(image_shape, width, patch_size)
+            self.tokens = PatchTokens(image_shape, width, patch_size, out_channels)
         n_tokens = self.tokens.n_tokens
         unit = "features" if image_shape is None else "patches"
         if n_tokens > MAX_TOKENS:
