@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
+from ._batching import TensorBatchIterator
 from ._codebook import CodebookMixin
 from ._inference import InferenceMixin, fill_missing
 from ._network import build_net, default_criterion
@@ -121,6 +122,8 @@ class BaseAutoencoder(
     # What the job does with the network's code, for the error raised when
     # an architecture bypasses it (None: the job does not need a code).
     _code_job = None
+    # Whether a user's network must define encode and decode (see get_architecture).
+    _needs_code = True
 
     def __init__(
         self,
@@ -239,13 +242,14 @@ class BaseAutoencoder(
 
     def _module_class(self):
         """The architecture's module class, checked against the job and the data."""
-        module_class = get_architecture(self.architecture)
+        module_class = get_architecture(self.architecture, needs_code=self._needs_code)
         name = self.architecture if isinstance(self.architecture, str) else module_class.__name__
         if self._code_job is not None and bypasses_code(module_class):
             raise ValueError(
                 f"{type(self).__name__} cannot use architecture={name!r}: its skip "
                 f"connections carry the input around the code, so {self._code_job}. "
-                "Use architecture='conv' (or 'mlp') here; a U-Net belongs in AEDenoiser."
+                "Use architecture='conv' (or 'mlp') here; a U-Net belongs in AEDenoiser "
+                "or AESegmenter."
             )
         if needs_image_shape(module_class) and self.image_shape_ is None:
             raise ValueError(
@@ -266,7 +270,7 @@ class BaseAutoencoder(
 
     def _network_class(self):
         """The class of the trained network, to rebuild it when unpickling."""
-        return get_architecture(self.architecture)
+        return get_architecture(self.architecture, needs_code=self._needs_code)
 
     def _hidden_layer_sizes(self, module_class):
         sizes = self.hidden_layer_sizes
@@ -321,40 +325,19 @@ class BaseAutoencoder(
         """
         device = self._check_device()
         rng = check_random_state(self.random_state)
-        names = getattr(self, "feature_names_in_", None)
-        input_missing = _missing_values(X, "X", names)
-        target_missing = input_missing if target is None else _missing_values(target, "y", names)
+        input_missing, target_missing = self._check_missing_values(X, target)
         continue_training = self.warm_start and hasattr(self, "net_")
 
         if continue_training:
             module_class = network_class = type(self.net_.module_)
         else:
             module_class = self._module_class()
-            hidden_layer_sizes = self._hidden_layer_sizes(module_class)
             self.scaler_ = fit_scaler(self.scaling, X, self.image_shape_, rng)
-            n_features = X.shape[1]
-            self.n_components_ = (
-                self.n_components
-                if self.n_components is not None
-                else self._default_n_components(n_features)
-            )
-            shared = {
-                "n_features": n_features,
-                "n_components": self.n_components_,
-                "hidden_layer_sizes": hidden_layer_sizes,
-                "activation": self.activation,
-                "dropout": self.dropout,
-                "image_shape": self.image_shape_,
-            }
+            shared = self._shared_arguments(module_class, X)
             network_class, module_args = self._network(module_class, shared)
-        X_t = self._scaled_tensor(X, device)
-        y_t = X_t if target is None else self._scaled_tensor(target, device)
-        if input_missing:
-            # The network sees a missing value as in inference, at its
-            # feature's centre; the target keeps NaN, which the loss leaves out.
-            X_t = fill_missing(X_t)
+        X_t, y_t = self._training_tensors(X, target, device, input_missing)
         if self.batch_size == "auto":
-            self.batch_size_ = min(self._auto_batch_size(module_class), X.shape[0])
+            self.batch_size_ = self._resolve_auto_batch_size(module_class, X.shape[0])
         else:
             self.batch_size_ = self.batch_size
 
@@ -398,13 +381,15 @@ class BaseAutoencoder(
             # A loss that leaves missing values out, if the data now have them
             # (setting the criterion re-initialises it: only when it changes).
             criterion = self._criterion_params(target_missing)
-            changed = {k: v for k, v in criterion.items() if getattr(net, k, None) != v}
+            changed = {k: v for k, v in criterion.items() if not _same(getattr(net, k, None), v)}
             if changed:
                 net.set_params(**changed)
             # skorch's set_params refuses iterator parameters on an
             # initialised net; they are plain attributes read at each epoch.
-            net.iterator_train__corruption = corruption
-            net.iterator_valid__corruption = corruption
+            for key, value in self._iterator_params(corruption).items():
+                if "__" in key:
+                    setattr(net, key, value)
+            _replace_callbacks(net, self._training_callbacks(max_epochs, len(X_train)))
         else:
             net = build_net(
                 self,
@@ -415,6 +400,7 @@ class BaseAutoencoder(
                 corruption,
                 max_epochs,
                 missing_values=target_missing,
+                n_train=len(X_train),
             )
         n_epochs_before = len(net.history) if continue_training else 0
 
@@ -435,9 +421,7 @@ class BaseAutoencoder(
             net.device = device
 
         self.net_ = net
-        # Some networks' codes are not n_components wide (a VQ code on images).
-        self.n_components_ = getattr(net.module_, "code_size", self.n_components_)
-        self._record_codebook_usage(X)
+        self._record_network_facts(X)
         new_epochs = net.history[n_epochs_before:]
         previous = self.loss_curve_ if continue_training else []
         self.loss_curve_ = previous + [epoch["train_loss"] for epoch in new_epochs]
@@ -450,6 +434,73 @@ class BaseAutoencoder(
         self.n_iter_ = len(self.loss_curve_)
         self._warn_if_not_converged(net, len(new_epochs), max_epochs)
         return self
+
+    def _check_missing_values(self, X, target):
+        """Whether the input and the target have missing values (NaN).
+
+        Refuses rows or features with no observed value.
+        """
+        names = getattr(self, "feature_names_in_", None)
+        input_missing = _missing_values(X, "X", names)
+        target_missing = input_missing if target is None else _missing_values(target, "y", names)
+        return input_missing, target_missing
+
+    def _shared_arguments(self, module_class, X):
+        """The estimator's values of the arguments that every network may take.
+
+        Sets ``n_components_``.
+        """
+        n_features = X.shape[1]
+        self.n_components_ = (
+            self.n_components
+            if self.n_components is not None
+            else self._default_n_components(n_features)
+        )
+        return {
+            "n_features": n_features,
+            "n_components": self.n_components_,
+            "hidden_layer_sizes": self._hidden_layer_sizes(module_class),
+            "activation": self.activation,
+            "dropout": self.dropout,
+            "image_shape": self.image_shape_,
+        }
+
+    def _training_tensors(self, X, target, device, input_missing):
+        """The network's training input and target, as tensors on ``device``.
+
+        Both are scaled; the target is the input itself when ``target`` is None.
+        """
+        X_t = self._scaled_tensor(X, device)
+        y_t = X_t if target is None else self._scaled_tensor(target, device)
+        if input_missing:
+            # The network sees a missing value as in inference, at its
+            # feature's centre; the target keeps NaN, which the loss leaves out.
+            X_t = fill_missing(X_t)
+        return X_t, y_t
+
+    def _resolve_auto_batch_size(self, module_class, n_samples):
+        """``batch_size="auto"``: the network's default, at most ``n_samples``."""
+        return min(self._auto_batch_size(module_class), n_samples)
+
+    def _iterator_params(self, corruption):
+        """The skorch iterator parameters: slices of one tensor, ``corruption`` on inputs."""
+        return {
+            "iterator_train": TensorBatchIterator,
+            "iterator_train__shuffle": True,
+            "iterator_train__corruption": corruption,
+            "iterator_valid": TensorBatchIterator,
+            "iterator_valid__corruption": corruption,
+        }
+
+    def _training_callbacks(self, max_epochs, n_train):
+        """Callbacks of the job's own, as ``(name, callback)`` pairs: none here."""
+        return []
+
+    def _record_network_facts(self, X):
+        """Fitted attributes read off the trained network: the code size, codebook use."""
+        # Some networks' codes are not n_components wide (a VQ code on images).
+        self.n_components_ = getattr(self.net_.module_, "code_size", self.n_components_)
+        self._record_codebook_usage(X)
 
     def _resolve_early_stopping(self, n_samples):
         """``early_stopping`` as a bool: "auto" holds out data once it is enough.
@@ -555,3 +606,26 @@ class BaseAutoencoder(
         tags.input_tags.allow_nan = self._missing_values_refusal() is None
         tags.target_tags.required = False
         return tags
+
+
+def _replace_callbacks(net, callbacks):
+    """Put ``(name, callback)`` pairs into an initialised net, replacing those of that name.
+
+    A net rebuilt from a saved model lacks the callbacks that only training
+    needs; continuing its training adds them.
+    """
+    if not callbacks:
+        return
+    names = {name for name, _ in callbacks}
+    kept = [
+        entry for entry in net.callbacks if not (isinstance(entry, tuple) and entry[0] in names)
+    ]
+    net.callbacks = kept + list(callbacks)
+    net.initialize_callbacks()
+
+
+def _same(a, b):
+    """Whether two parameter values are equal (arrays and tensors compared by value)."""
+    if isinstance(a, torch.Tensor | np.ndarray) or isinstance(b, torch.Tensor | np.ndarray):
+        return a is not None and b is not None and np.array_equal(np.asarray(a), np.asarray(b))
+    return a == b

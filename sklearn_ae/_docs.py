@@ -140,7 +140,8 @@ def fill_shared_parameters(scaling_default, documented_here=()):
     ``%(shared_parameters)s`` and ``%(shared_attributes)s``, so that the text
     every estimator shares is written once. Parameters named in
     ``documented_here`` are left out of the shared text because the class
-    documents them itself.
+    documents them itself. ``%(shared_parameter:NAME)s`` inserts the text of
+    one shared parameter, for a class that documents the others itself.
     """
 
     def decorate(cls):
@@ -169,14 +170,19 @@ def fill_shared_parameters(scaling_default, documented_here=()):
                 "scale, for images)"
                 if unet
                 else " (a U-Net's skip connections bypass the code, so it is refused "
-                "here: it belongs in AEDenoiser)"
+                "here: it belongs in AEDenoiser and AESegmenter)"
             ),
             "unet_params": ' and ``{"residual": False}`` for "unet"' if unet else "",
         }
         parameters = _SHARED_PARAMETERS
         for name in documented_here:
             parameters = re.sub(rf"^    {name} :.*?(?=^    \w)", "", parameters, flags=re.M | re.S)
-        doc = cls.__doc__
+        doc = re.sub(
+            r"^ *%\(shared_parameter:(\w+)\)s\n",
+            lambda match: _shared_parameter(match.group(1)) % values,
+            cls.__doc__,
+            flags=re.M,
+        )
         for marker, text in [
             ("architecture_parameters", _ARCHITECTURE_PARAMETERS),
             ("shared_parameters", parameters),
@@ -189,3 +195,11 @@ def fill_shared_parameters(scaling_default, documented_here=()):
         return cls
 
     return decorate
+
+
+def _shared_parameter(name):
+    """The shared text of one parameter (its lines of ``_SHARED_PARAMETERS``)."""
+    match = re.search(rf"^    {name} :.*?(?=^    \w|\Z)", _SHARED_PARAMETERS, flags=re.M | re.S)
+    if match is None:
+        raise KeyError(f"No shared documentation for parameter {name!r}.")
+    return match.group(0)

@@ -8,7 +8,6 @@ from skorch.callbacks import EarlyStopping
 from skorch.hf import AccelerateMixin
 from torch import nn
 
-from ._batching import TensorBatchIterator
 from ._callbacks import EpochProgressBar, EpochTable, NonFiniteLossGuard, WeightAveraging
 from .nn import MaskedMSELoss
 
@@ -98,6 +97,7 @@ def build_net(
     *,
     training=True,
     missing_values=False,
+    n_train=None,
 ):
     """An :class:`AutoencoderNet` for ``module_class`` with the estimator's settings.
 
@@ -111,6 +111,9 @@ def build_net(
     An ``accelerator`` among them makes an :class:`AcceleratedAutoencoderNet`,
     unless the net is not for ``training`` (a fitted model being unpickled).
     With ``missing_values`` the loss leaves the target's missing values out.
+    The estimator's ``_iterator_params`` choose how batches are drawn and
+    its ``_training_callbacks(epochs, n_train)`` add callbacks of its job
+    (``n_train``: training samples, None when unpickling).
     """
     callbacks = [
         ("non_finite_loss", NonFiniteLossGuard(estimator.learning_rate_init)),
@@ -135,6 +138,7 @@ def build_net(
     ]
     if estimator._averages_weights():
         callbacks.append(("weight_averaging", WeightAveraging()))
+    callbacks += estimator._training_callbacks(epochs, n_train)
     params = {
         "module": module_class,
         **{f"module__{name}": value for name, value in module_arguments.items()},
@@ -144,11 +148,7 @@ def build_net(
         "optimizer__weight_decay": estimator.alpha,
         "max_epochs": epochs,
         "batch_size": estimator.batch_size_,
-        "iterator_train": TensorBatchIterator,
-        "iterator_train__shuffle": True,
-        "iterator_train__corruption": corruption,
-        "iterator_valid": TensorBatchIterator,
-        "iterator_valid__corruption": corruption,
+        **estimator._iterator_params(corruption),
         "train_split": valid_split,
         "predict_nonlinearity": None,
         # skorch's own table colours the best losses, even in logs.
