@@ -6,14 +6,27 @@ from numpy.lib.stride_tricks import sliding_window_view
 __all__ = ["extract_patches", "reconstruct_from_patches", "transform_image"]
 
 
+def _window_origins(size, window, stride):
+    """Window origins along one axis: every ``stride``, and the last one flush.
+
+    Examples
+    --------
+    >>> from sklearn_ae.image import _window_origins
+    >>> _window_origins(10, 4, 3)
+    [0, 3, 6]
+    >>> _window_origins(10, 4, 4)
+    [0, 4, 6]
+    """
+    if window > size:
+        raise ValueError(f"A patch of size {window} does not fit in an image of size {size}.")
+    origins = list(range(0, size - window + 1, stride))
+    if origins[-1] != size - window:
+        origins.append(size - window)
+    return origins
+
+
 def _starts(size, patch, stride):
-    """Patch origins along one axis: every ``stride``, and the last one flush."""
-    if patch > size:
-        raise ValueError(f"A patch of size {patch} does not fit in an image of size {size}.")
-    starts = list(range(0, size - patch + 1, stride))
-    if starts[-1] != size - patch:
-        starts.append(size - patch)
-    return np.asarray(starts)
+    return np.asarray(_window_origins(size, patch, stride))
 
 
 def _as_chw(image):

@@ -20,6 +20,7 @@ TRUSTED_TYPES = (
     "sklearn_ae._denoiser.AEDenoiser",
     "sklearn_ae._generator.AEGenerator",
     "sklearn_ae._outlier.AEOutlierDetector",
+    "sklearn_ae._segmenter.AESegmenter",
     "sklearn_ae._transformer.AETransformer",
     "sklearn.tree._tree.Tree",
 )
@@ -30,7 +31,7 @@ def dump(estimator, file):
 
     Parameters
     ----------
-    estimator : AETransformer, AEOutlierDetector or AEDenoiser
+    estimator : AETransformer, AEOutlierDetector, AEDenoiser, AEGenerator or AESegmenter
         The estimator to save.
     file : str or path-like
         Destination, conventionally ending in ``.skops``.
