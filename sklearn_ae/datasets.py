@@ -1,4 +1,6 @@
-"""Small data sets that ship with scikit-learn, shaped for the estimators."""
+"""Small data sets that ship with scikit-learn or this package, shaped for the estimators."""
+
+from importlib.resources import files
 
 import numpy as np
 import pandas as pd
@@ -59,4 +61,63 @@ def load_breast_cancer_outliers(*, n_outliers=21, random_state=0, as_frame=False
         target=target,
         feature_names=np.asarray(cancer.feature_names),
         DESCR=load_breast_cancer_outliers.__doc__,
+    )
+
+
+def load_membranes(*, return_X_y=False):
+    """Electron microscopy images of neurons with their membranes drawn by hand.
+
+    30 images of 192 x 192 pixels cut from the centres of the 30 training
+    images (512 x 512) of the ISBI 2012 challenge "Segmentation of neuronal
+    structures in EM stacks" (serial-section electron microscopy of the
+    Drosophila first instar larva ventral nerve cord; Cardona et al., 2010;
+    Arganda-Carreras et al., 2015), the data of the U-Net paper
+    (Ronneberger et al., 2015). Each pixel is labelled membrane (0) or cell
+    interior (1); membranes are thin and dark, about a quarter of the
+    pixels. It ships with the package (1 MB), so the examples and the
+    command line run offline.
+
+    Parameters
+    ----------
+    return_X_y : bool, default=False
+        Return ``(images, masks)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : Bunch or tuple
+        ``images``, uint8 of shape (30, 1, 192, 192) (a 4-D X for
+        :class:`~sklearn_ae.AESegmenter`); ``masks``, int64 of shape
+        (30, 192, 192), 0 for membrane and 1 for cell interior;
+        ``target_names`` ``["membrane", "interior"]``; ``DESCR``.
+
+    References
+    ----------
+    .. [1] A. Cardona et al., "An integrated micro- and macroarchitectural
+       analysis of the Drosophila brain by computer-assisted serial section
+       electron microscopy", PLoS Biology 8(10), 2010.
+    .. [2] I. Arganda-Carreras et al., "Crowdsourcing the creation of image
+       segmentation algorithms for connectomics", Frontiers in
+       Neuroanatomy 9, 2015.
+
+    Examples
+    --------
+    >>> from sklearn_ae.datasets import load_membranes
+    >>> images, masks = load_membranes(return_X_y=True)
+    >>> images.shape, masks.shape
+    ((30, 1, 192, 192), (30, 192, 192))
+    >>> round(float(masks.mean()), 2)  # share of cell interior
+    0.74
+    """
+    with np.load(files("sklearn_ae").joinpath("data", "membranes.npz")) as stored:
+        images = stored["images"][:, None]
+        shape = tuple(stored["shape"])
+        masks = np.unpackbits(stored["interior"], count=int(np.prod(shape))).reshape(shape)
+    masks = masks.astype(np.int64)
+    if return_X_y:
+        return images, masks
+    return Bunch(
+        images=images,
+        masks=masks,
+        target_names=np.array(["membrane", "interior"]),
+        DESCR=load_membranes.__doc__,
     )
