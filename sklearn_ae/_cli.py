@@ -1,4 +1,4 @@
-"""Command line: ``sklearn-ae {detect,reduce,denoise}`` (also ``python -m sklearn_ae``)."""
+"""Command line: ``sklearn-ae {detect,reduce,denoise,segment}`` (also ``python -m sklearn_ae``)."""
 
 import argparse
 import os
@@ -12,6 +12,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from . import AEDenoiser, AEOutlierDetector, AETransformer, __version__
 from ._callbacks import EpochProgressBar
 from ._categorical import TableEncoder, categorical_columns
+from ._cli_segment import add_segment_command, run_segment
 from .datasets import load_breast_cancer_outliers
 
 _DEFAULT_DATA = "the embedded breast cancer outlier set (378 rows, 21 outliers)"
@@ -82,7 +83,8 @@ def _build_parser():
 
     parser = argparse.ArgumentParser(
         prog="sklearn-ae",
-        description="Fit an autoencoder on a CSV table and write the result as CSV. "
+        description="Fit an autoencoder on a CSV table and write the result as CSV "
+        "(segment: on image files, writing mask files). "
         "Features are scaled inside the model; text columns are one-hot encoded and "
         "empty cells are left out of the loss and the scores.",
     )
@@ -131,6 +133,7 @@ def _build_parser():
     denoise.add_argument(
         "--noise-level", type=float, help="noise std or mask rate (default: the estimator's)"
     )
+    add_segment_command(commands, _int_tuple)
     return parser
 
 
@@ -225,6 +228,8 @@ def _encode(table, log):
 def main(argv=None):
     """Run the command line; returns the exit status."""
     args = _build_parser().parse_args(argv)
+    if args.command == "segment":
+        return run_segment(args)
 
     def log(message):
         if not args.quiet:

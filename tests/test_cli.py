@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 
@@ -154,3 +155,90 @@ def test_denoise_impute_fills_only_the_empty_cells(table_with_gaps, tmp_path):
     observed = table.notna()
     pd.testing.assert_frame_equal(filled[observed], table[observed], check_dtype=False)
     assert filled.loc[10, "country"] in {"FR", "DE", "IT", "ZZ"}  # not "(missing)"
+
+
+# ------------------------------------------------------------ segment
+SEGMENT_ARGS = ["--max-iter", "1", "--hidden-layer-sizes", "4,8", "--crop-size", "32"]
+
+
+def test_segment_on_embedded_membranes_writes_masks_and_reports(tmp_path, capsys):
+    from PIL import Image
+
+    assert main(["segment", *SEGMENT_ARGS, "-o", str(tmp_path)]) == 0
+    report = capsys.readouterr().err
+    assert "20 embedded membrane images for training, 10 to segment" in report
+    assert re.search(r"against the masks of 10 of them: pixel error 0\.\d+, mean IoU", report)
+    written = sorted(tmp_path.glob("*.png"))
+    assert len(written) == 10
+    mask = np.asarray(Image.open(written[0]))
+    assert mask.shape == (192, 192)
+    assert set(np.unique(mask)) <= {0, 1}
+
+
+@pytest.fixture
+def image_folders(tmp_path):
+    """Training images with masks (bright squares are class 255) and a larger image."""
+    from PIL import Image
+
+    rng = np.random.RandomState(0)
+    folders = {name: tmp_path / name for name in ("images", "masks", "new")}
+    for folder in folders.values():
+        folder.mkdir()
+    for i in range(4):
+        mask = np.zeros((24, 20), dtype=np.uint8)
+        mask[4 + i : 12 + i, 6:14] = 255
+        image = (rng.uniform(0, 60, mask.shape) + (mask > 0) * 150).astype(np.uint8)
+        Image.fromarray(image).save(folders["images"] / f"cell{i}.png")
+        Image.fromarray(mask).save(folders["masks"] / f"cell{i}.png")
+    Image.fromarray(rng.randint(0, 255, (40, 33)).astype(np.uint8)).save(folders["new"] / "big.tif")
+    return folders
+
+
+def test_segment_folders_of_images_of_any_size(image_folders, tmp_path, capsys):
+    from PIL import Image
+
+    out = tmp_path / "out"
+    args = ["segment", "--images", str(image_folders["images"]), "--masks"]
+    args += [str(image_folders["masks"]), "--predict", str(image_folders["new"]), "-o", str(out)]
+    assert main([*args, *SEGMENT_ARGS]) == 0
+    report = capsys.readouterr().err
+    assert "4 training images of (1, 24, 20) (C, H, W)" in report
+    assert "classes [0, 255]" in report
+    mask = np.asarray(Image.open(out / "big.png"))
+    assert mask.shape == (40, 33)
+    assert set(np.unique(mask)) <= {0, 255}
+
+
+def test_segment_reports_on_the_training_images_by_default(image_folders, capsys):
+    args = ["segment", "--images", str(image_folders["images"]), "--masks"]
+    assert main([*args, str(image_folders["masks"]), *SEGMENT_ARGS]) == 0
+    report = capsys.readouterr().err
+    assert "segmented 4 images (no --output: masks not written)" in report
+    assert "against the masks of 4 of them" in report
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("no masks", "--images needs --masks"),
+        ("colour mask", "a mask must be one grey channel"),
+        ("two sizes", "must share one size"),
+        ("empty", "holds no image files"),
+    ],
+)
+def test_segment_bad_folders_are_reported(image_folders, capsys, change, message):
+    from PIL import Image
+
+    images, masks = image_folders["images"], image_folders["masks"]
+    args = ["segment", "--images", str(images), "--masks", str(masks), *SEGMENT_ARGS]
+    if change == "no masks":
+        args = ["segment", "--images", str(images), *SEGMENT_ARGS]
+    elif change == "colour mask":
+        Image.new("RGB", (20, 24)).save(masks / "cell0.png")
+    elif change == "two sizes":
+        Image.new("L", (21, 24)).save(images / "cell1.png")
+        Image.new("L", (21, 24)).save(masks / "cell1.png")
+    else:
+        args[2] = str(image_folders["new"].parent / "masks" / "..")  # a folder of folders
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
