@@ -61,8 +61,11 @@ class TiledInference:
     def _tile_layouts(self, image_shape):
         """Per axis, the layout of :func:`axis_layout`, and the tiles per batch."""
         module = self.net_.module_
-        per_pixel = 2 * max(p.shape[0] for p in module.parameters())
-        budget = TILE_BATCH_ELEMENTS // per_pixel
+        # What the network states, else twice its widest layer at full resolution.
+        per_pixel = getattr(module, "inference_values_per_pixel", None)
+        if per_pixel is None:
+            per_pixel = 2 * max(p.shape[0] for p in module.parameters())
+        budget = int(TILE_BATCH_ELEMENTS // per_pixel)
         max_tile = math.isqrt(budget) if hasattr(module, "forward_images") else None
         sizes = image_shape[1:]
         layouts = [
@@ -107,7 +110,7 @@ class TiledInference:
                 batch = jobs[first : first + tiles_per_batch]
                 for k, (i, r, c) in enumerate(batch):
                     tiles[k] = padded[i, :, r : r + tile_h, c : c + tile_w]
-                probabilities = self._run_tiles(module, tiles, device).numpy()
+                probabilities = _run_tiles(module, tiles, device, self._averages_turns()).numpy()
                 for k, (i, r, c) in enumerate(batch):
                     # The tile's centre, in image coordinates.
                     r0, c0 = r, c
@@ -118,14 +121,39 @@ class TiledInference:
                     ]
             yield rows, out
 
-    @staticmethod
-    def _run_tiles(module, tiles, device):
-        """Softmax of the network's class scores for a batch of tiles, on the CPU."""
-        with torch.inference_mode():
-            batch = torch.from_numpy(tiles).to(device)
-            if hasattr(module, "forward_images"):
-                scores = module.forward_images(batch)
-            else:
-                n, _, tile_h, tile_w = batch.shape
-                scores = module(batch.reshape(n, -1)).reshape(n, -1, tile_h, tile_w)
-            return scores.float().softmax(dim=1).cpu()
+    def _averages_turns(self):
+        """Whether predictions average the flips and turns of each tile."""
+        return False
+
+
+def _run_tiles(module, tiles, device, turns):
+    """Softmax of the network's class scores for a batch of tiles, on the CPU.
+
+    With ``turns``, the mean of the softmax over the eight flips and turns of
+    the tiles by multiples of 90 degrees (four for tiles that are not
+    square: the flips along each axis), each turned back.
+    """
+    with torch.inference_mode():
+        batch = torch.from_numpy(tiles).to(device)
+        if not turns:
+            return _softmax(module, batch).cpu()
+        square = batch.shape[-1] == batch.shape[-2]
+        total = 0
+        for quarter_turns in range(4) if square else (0, 2):
+            for flip in (False, True):
+                turned = batch.rot90(quarter_turns, (-2, -1))
+                turned = turned.flip(-1) if flip else turned
+                probabilities = _softmax(module, turned.contiguous())
+                probabilities = probabilities.flip(-1) if flip else probabilities
+                total = total + probabilities.rot90(-quarter_turns, (-2, -1))
+        return (total / (8 if square else 4)).cpu()
+
+
+def _softmax(module, batch):
+    """The network's class probabilities for tiles ``(n, C, h, w)``."""
+    if hasattr(module, "forward_images"):
+        scores = module.forward_images(batch)
+    else:
+        n, _, tile_h, tile_w = batch.shape
+        scores = module(batch.reshape(n, -1)).reshape(n, -1, tile_h, tile_w)
+    return scores.float().softmax(dim=1)

@@ -6,7 +6,7 @@ from sklearn.metrics import make_scorer
 __all__ = ["make_pixel_scorer", "pixel_metric"]
 
 
-def labelled_pixels(labels, ignore_label):
+def _labelled_pixels(labels, ignore_label):
     """Mask of the entries of ``labels`` that are not ``ignore_label``."""
     if ignore_label is None:
         return np.ones(labels.shape, dtype=bool)
@@ -18,7 +18,7 @@ def labelled_pixels(labels, ignore_label):
 def _pixels(Y, ignore_label):
     """Y as a 1-D array of pixels, and the mask of those not labelled ``ignore_label``."""
     flat = np.asarray(Y).reshape(-1)
-    return flat, labelled_pixels(flat, ignore_label)
+    return flat, _labelled_pixels(flat, ignore_label)
 
 
 def pixel_metric(metric, Y_true, Y_pred, *, ignore_label=-1, **kwargs):

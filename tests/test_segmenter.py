@@ -237,6 +237,17 @@ def test_images_of_another_size_are_predicted_whole(two_classes, fitted):
         fitted.predict(mosaic.reshape(1, -1))  # rows carry no shape: must match fit
 
 
+@pytest.mark.parametrize("turns", [True, False])
+def test_test_time_augmentation_makes_predictions_turn_with_the_image(fitted, turns):
+    images = np.random.RandomState(0).normal(size=(2, 1, 16, 16))
+    seg = clone(fitted).set_params(max_iter=2).fit(images, images[:, 0] > 0)
+    seg.set_params(test_time_augmentation=turns)
+    proba = seg.predict_proba(images).reshape(2, 16, 16, 2)
+    turned = seg.predict_proba(np.rot90(images, 1, (2, 3))).reshape(2, 16, 16, 2)
+    equal = np.allclose(np.rot90(proba, 1, (1, 2)), turned, atol=1e-5)
+    assert equal is turns
+
+
 def test_predictions_do_not_depend_on_the_other_images(two_classes, fitted):
     images, _ = two_classes
     proba = fitted.predict_proba(images)
@@ -379,7 +390,7 @@ def test_early_stopping_holds_out_images(two_classes):
 def test_auto_budget_is_about_a_fixed_number_of_batches():
     seg = AESegmenter()
     seg.image_shape_, seg.crop_shape_, seg.batch_size_ = (1, 512, 512), (128, 128), 8
-    assert seg._max_epochs(20) == 30  # 40 batches of crops per epoch
+    assert seg._max_epochs(20) == 40  # 40 batches of crops per epoch
     assert seg._max_epochs(1000) == 1  # large data sets: one epoch
 
 
@@ -399,7 +410,7 @@ def test_unet_defaults_for_segmentation(fitted):
     assert not module.residual
     assert any(isinstance(m, nn.GroupNorm) for m in module.modules())
     default = AESegmenter()._hidden_layer_sizes(UNet)
-    assert default == (16, 32, 64, 128)
+    assert default == (8, 16, 32, 64, 128, 256)
 
 
 def test_unet_residual_needs_matching_channels():
@@ -462,3 +473,17 @@ def test_verbose_shows_a_progress_bar(two_classes, capsys):
     images, masks = two_classes
     AESegmenter(verbose=1, **{**QUICK, "max_iter": 2}).fit(images, masks)
     assert "2/2" in capsys.readouterr().err
+
+
+def test_prediction_memory_is_the_output_and_a_few_tiles(fitted):
+    import tracemalloc
+
+    X = np.random.RandomState(0).normal(size=(3000, 1, 20, 24))
+    fitted.predict(X[:1])  # torch's one-off allocations happen before measuring
+    for method in (fitted.predict, fitted.predict_proba):
+        output_bytes = method(X[:1]).nbytes * len(X)
+        tracemalloc.start()
+        method(X)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < output_bytes + 0.25 * X.nbytes

@@ -130,6 +130,11 @@ class UNet(LazyTrainMode, nn.Module):
             conv_block(2 * width, width, **block, n_convs=2, norm=norm) for width in widths[-2::-1]
         )
         self.head = nn.Conv2d(widths[0], out_channels, 1)
+        # Activations held per input pixel in inference, at most: the skip
+        # connections of every stage (a quarter of the pixels per stage
+        # down) and a few working copies of the widest, for bounded-memory
+        # inference on tiles of any size.
+        self.inference_values_per_pixel = 6 * sum(w / 4**i for i, w in enumerate(widths))
 
     def forward(self, x):
         """Map rows of images to rows of output images of the same size.
