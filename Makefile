@@ -52,6 +52,8 @@ bench: install
 	cd benchmarks && ../$(PY) bench_photos.py --figure
 	cd benchmarks && ../$(PY) bench_photos.py --diffusion
 	cd benchmarks && ../$(PY) bench_train.py --generation
+	cd benchmarks && ../$(PY) bench_train.py --segmentation
+	cd benchmarks && ../$(PY) bench_segmentation.py --figure
 	cd benchmarks && ../$(PY) bench_generation.py --figure
 	cd benchmarks && ../$(PY) bench_dask_search.py
 	cd benchmarks && ../$(PY) bench_missing_values.py
