@@ -35,6 +35,10 @@ CHECKS = {
         False,
     ),
     "plot_sampling.py": (r"held-out log-likelihood per pixel, VAE \(lower bound\): -?\d", True),
+    "plot_segmentation.py": (
+        r"pixel error 0\.\d+\nmembrane F1 0\.\d+\nmean IoU 0\.\d+",
+        True,
+    ),
     "plot_dask_search.py": (r"torch threads per worker: \{.*: 1, .*: 1\}\nbest: ", True),
     "plot_out_of_core_scoring.py": (
         r"([\d, ]+ rows \(.*MiB on disk\): .* peak extra memory \d+ MiB\n){2}ROC-AUC",

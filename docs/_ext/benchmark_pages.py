@@ -27,6 +27,7 @@ GROUPS = {
         "train_images",
         "train_attention",
         "train_generation",
+        "train_segmentation",
         "score",
         "scaling",
         "memory",
@@ -47,6 +48,7 @@ GROUPS = {
         "photos_diffusion",
     ],
     "Generation": ["generation_digits", "generation_table"],
+    "Segmentation": ["segmentation", "segmentation_variants"],
     "Choice of defaults": ["architecture"],
 }
 
@@ -62,6 +64,12 @@ FIGURES = {
         "photos",
         "python benchmarks/bench_photos.py --figure",
         "Noisy image, non-local means, BM3D and the U-Net denoiser.",
+    ),
+    "segmentation.png": (
+        "segmentation",
+        "python benchmarks/bench_segmentation.py --figure",
+        "A test image of each data set, its hand-drawn mask, the random forest's and "
+        "AESegmenter's segmentations.",
     ),
     "generation_digits.png": (
         "generation_digits",

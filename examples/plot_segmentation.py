@@ -1,0 +1,73 @@
+"""
+==================================================
+Segmenting cell membranes in microscopy images
+==================================================
+
+:class:`~sklearn_ae.AESegmenter` learns a class for every pixel from a few
+images whose masks were drawn by hand. Here the images are electron
+micrographs of a fly's nerve cord, and the masks mark the cell membranes,
+the data of the U-Net paper (the ISBI 2012 challenge); 30 crops of them
+ship with the package. The segmenter trains a U-Net on random crops of 20
+images, flipped and turned, and segments the 10 others.
+"""
+
+# %%
+# Images and masks
+# ----------------
+# ``images`` is a 4-D array ``(n_samples, channels, height, width)``;
+# ``masks`` holds the class of every pixel: 0 for membrane, 1 for the inside
+# of a cell. Membranes are thin and dark, about a quarter of the pixels.
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.metrics import f1_score
+
+from sklearn_ae import AESegmenter
+from sklearn_ae.datasets import load_membranes
+from sklearn_ae.metrics import pixel_metric
+
+images, masks = load_membranes(return_X_y=True)
+train, test = slice(0, 20), slice(20, 30)
+print(f"images {images.shape}, masks {masks.shape}, membrane share {np.mean(masks == 0):.2f}")
+
+# %%
+# Train on crops
+# --------------
+# The defaults train for about nine minutes on two CPU cores; this example
+# trains for 15 epochs (150 mini-batches of eight 128-pixel crops) to stay
+# short, enough to see the membranes appear. ``fit`` takes the masks as
+# ``(n_samples, height, width)``, one label per pixel.
+segmenter = AESegmenter(max_iter=15, random_state=0)
+segmenter.fit(images[train], masks[train])
+print(f"trained {segmenter.n_iter_} epochs on crops of {segmenter.crop_shape_}")
+
+# %%
+# Segment the other images
+# ------------------------
+# ``predict`` gives the class of every pixel, ``predict_proba`` its
+# probabilities; both run on whole images, in overlapping tiles. ``score``
+# is the mean intersection over union of the two classes;
+# :func:`~sklearn_ae.metrics.pixel_metric` computes any scikit-learn metric
+# on the pixels, here the F1 score of the membranes.
+labels = segmenter.predict(images[test]).reshape(masks[test].shape)
+membrane = segmenter.predict_proba(images[test])[:, :, 0].reshape(masks[test].shape)
+print(f"pixel error {np.mean(labels != masks[test]):.3f}")
+print(f"membrane F1 {pixel_metric(f1_score, masks[test], labels, pos_label=0):.3f}")
+print(f"mean IoU {segmenter.score(images[test], masks[test]):.3f}")
+
+# %%
+# Look at the result
+# ------------------
+# From left to right: the image, the membranes drawn by hand, the
+# probability of membrane, and the predicted mask. The short training
+# already finds most membranes; dark organelles inside the cells are what it
+# confuses them with, which longer training (the defaults) reduces.
+fig, axes = plt.subplots(2, 4, figsize=(10, 5.4))
+for row, i in zip(axes, (0, 5), strict=True):
+    panels = [images[test][i, 0], masks[test][i], membrane[i], labels[i]]
+    titles = ["image", "hand-drawn mask", "P(membrane)", "predicted mask"]
+    for ax, panel, title in zip(row, panels, titles, strict=True):
+        ax.imshow(panel, cmap="gray", interpolation="nearest")
+        ax.set_title(title)
+        ax.set_axis_off()
+fig.tight_layout()
+plt.show()
