@@ -32,7 +32,7 @@ print(f"images {images.shape}, masks {masks.shape}, membrane share {np.mean(mask
 # %%
 # Train on crops
 # --------------
-# The defaults train for about nine minutes on two CPU cores; this example
+# The defaults train for about seven minutes on two CPU cores; this example
 # trains for 15 epochs (150 mini-batches of eight 128-pixel crops) to stay
 # short, enough to see the membranes appear. ``fit`` takes the masks as
 # ``(n_samples, height, width)``, one label per pixel.
