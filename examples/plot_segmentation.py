@@ -27,7 +27,8 @@ from sklearn_ae.metrics import pixel_metric
 
 images, masks = load_membranes(return_X_y=True)
 train, test = slice(0, 20), slice(20, 30)
-print(f"images {images.shape}, masks {masks.shape}, membrane share {np.mean(masks == 0):.2f}")
+print(f"images {images.shape}, masks {masks.shape}")
+print(f"membrane share {np.mean(masks == 0):.2f}")
 
 # %%
 # Train on crops
@@ -38,7 +39,7 @@ print(f"images {images.shape}, masks {masks.shape}, membrane share {np.mean(mask
 # ``(n_samples, height, width)``, one label per pixel.
 segmenter = AESegmenter(max_iter=15, random_state=0)
 segmenter.fit(images[train], masks[train])
-print(f"trained {segmenter.n_iter_} epochs on crops of {segmenter.crop_shape_}")
+print(f"trained {segmenter.n_iter_} epochs, crops of {segmenter.crop_shape_}")
 
 # %%
 # Segment the other images
@@ -48,10 +49,12 @@ print(f"trained {segmenter.n_iter_} epochs on crops of {segmenter.crop_shape_}")
 # is the mean intersection over union of the two classes;
 # :func:`~sklearn_ae.metrics.pixel_metric` computes any scikit-learn metric
 # on the pixels, here the F1 score of the membranes.
-labels = segmenter.predict(images[test]).reshape(masks[test].shape)
-membrane = segmenter.predict_proba(images[test])[:, :, 0].reshape(masks[test].shape)
+shape = masks[test].shape
+labels = segmenter.predict(images[test]).reshape(shape)
+membrane = segmenter.predict_proba(images[test])[:, :, 0].reshape(shape)
 print(f"pixel error {np.mean(labels != masks[test]):.3f}")
-print(f"membrane F1 {pixel_metric(f1_score, masks[test], labels, pos_label=0):.3f}")
+f1 = pixel_metric(f1_score, masks[test], labels, pos_label=0)
+print(f"membrane F1 {f1:.3f}")
 print(f"mean IoU {segmenter.score(images[test], masks[test]):.3f}")
 
 # %%
@@ -61,11 +64,11 @@ print(f"mean IoU {segmenter.score(images[test], masks[test]):.3f}")
 # probability of membrane, and the predicted mask. The short training
 # already finds most membranes; dark organelles inside the cells are what it
 # confuses them with, which longer training (the defaults) reduces.
+TITLES = ["image", "hand-drawn mask", "P(membrane)", "predicted mask"]
 fig, axes = plt.subplots(2, 4, figsize=(10, 5.4))
 for row, i in zip(axes, (0, 5), strict=True):
     panels = [images[test][i, 0], masks[test][i], membrane[i], labels[i]]
-    titles = ["image", "hand-drawn mask", "P(membrane)", "predicted mask"]
-    for ax, panel, title in zip(row, panels, titles, strict=True):
+    for ax, panel, title in zip(row, panels, TITLES, strict=True):
         ax.imshow(panel, cmap="gray", interpolation="nearest")
         ax.set_title(title)
         ax.set_axis_off()
