@@ -96,11 +96,11 @@ default="unet"
         labelled, and -1 may be a class.
     test_time_augmentation : bool, default=True
         Average the class probabilities of each image over its eight flips
-        and turns by multiples of 90 degrees (four flips for tiles that are
-        not square), each turned back: smoother, more accurate masks for
-        eight times the cost of prediction. Set it to False when prediction
-        time matters more, or when orientation carries meaning
-        (``augment=False``).
+        and turns by multiples of 90 degrees (four, the half turn and the
+        flips, for tiles that are not square), each turned back: smoother,
+        more accurate masks for eight times the cost of prediction. Set it
+        to False when prediction time matters more, or when orientation
+        carries meaning (``augment=False``).
     n_components : int or None, default=None
         Size of the code of the networks that have one ("conv",
         "transformer"); None picks about the square root of a crop's values.
@@ -519,9 +519,6 @@ default="unet"
 
     def _record_network_facts(self, X):
         pass  # no code and no codebook to describe
-
-    def _averages_turns(self):
-        return self.test_time_augmentation
 
     # ------------------------------------------------------------------
     # Prediction

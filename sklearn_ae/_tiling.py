@@ -45,8 +45,9 @@ def axis_layout(size, crop, margin, max_tile=None):
 class TiledInference:
     """Class probabilities of whole images, computed tile by tile.
 
-    Needs the fitted ``net_``, ``crop_shape_``,
-    ``classes_`` and the scaling of :class:`~sklearn_ae._inference.InferenceMixin`.
+    Needs the fitted ``net_``, ``crop_shape_``, ``classes_``, the
+    ``test_time_augmentation`` parameter and the scaling of
+    :class:`~sklearn_ae._inference.InferenceMixin`.
     Tiles are scaled, run through the network in batches of a fixed number
     of tiles (the last one padded), and the centre of each tile's softmax is
     written into its image: memory is bounded by the batch and the
@@ -110,7 +111,9 @@ class TiledInference:
                 batch = jobs[first : first + tiles_per_batch]
                 for k, (i, r, c) in enumerate(batch):
                     tiles[k] = padded[i, :, r : r + tile_h, c : c + tile_w]
-                probabilities = _run_tiles(module, tiles, device, self._averages_turns()).numpy()
+                probabilities = _run_tiles(
+                    module, tiles, device, self.test_time_augmentation
+                ).numpy()
                 for k, (i, r, c) in enumerate(batch):
                     # The tile's centre, in image coordinates.
                     r0, c0 = r, c
@@ -120,10 +123,6 @@ class TiledInference:
                         k, :, margin_h : margin_h + r1 - r0, margin_w : margin_w + c1 - c0
                     ]
             yield rows, out
-
-    def _averages_turns(self):
-        """Whether predictions average the flips and turns of each tile."""
-        return False
 
 
 def _run_tiles(module, tiles, device, turns):
