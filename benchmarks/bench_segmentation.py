@@ -115,6 +115,12 @@ def scores(predicted, truth, structure, objects):
     }
 
 
+def mean_scores(predicted, truth, structure, objects):
+    """The metrics of :func:`scores`, averaged over the images."""
+    per_image = [scores(p, t, structure, objects) for p, t in zip(predicted, truth, strict=True)]
+    return {key: np.mean([s[key] for s in per_image]) for key in per_image[0]}
+
+
 def segmenter(X_train, Y_train, X_test, seed):
     start = time.perf_counter()
     model = AESegmenter(random_state=seed).fit(X_train, Y_train)
@@ -147,8 +153,7 @@ def variants():
         if name == "defaults":
             model = variant
         predicted = variant.predict(X_test).reshape(Y_test.shape)
-        per_image = [scores(p, t, 0, 1) for p, t in zip(predicted, Y_test, strict=True)]
-        mean = {key: np.mean([s[key] for s in per_image]) for key in per_image[0]}
+        mean = mean_scores(predicted, Y_test, 0, 1)
         rows.append(
             [name, f"{fit_time:.0f}" if name != "no test-time augmentation" else "(defaults)"]
             + [f"{v:.3f}" for v in mean.values()]
@@ -208,10 +213,7 @@ def run(seeds):
             per_seed = []
             for seed in method_seeds:
                 predicted, fit_time, predict_time = fit_predict(X_train, Y_train, X_test, seed)
-                per_image = [
-                    scores(p, t, structure, objects) for p, t in zip(predicted, Y_test, strict=True)
-                ]
-                mean = {key: np.mean([s[key] for s in per_image]) for key in per_image[0]}
+                mean = mean_scores(predicted, Y_test, structure, objects)
                 per_seed.append({"fit s": fit_time, "predict s": predict_time, **mean})
                 values = [f"{v:.4f}" for v in per_seed[-1].values()]
                 csv_rows.append([dataset, method, seed, *values])
