@@ -19,8 +19,9 @@ the trained model on the training data.
 ``--segmentation`` trains ``AESegmenter``'s default U-Net on 20 synthetic
 one-channel images of 256 x 256 with two classes, for 5 epochs of random
 128-pixel crops (4 per image and epoch, batches of 8, each crop turned and
-flipped at random), cross-entropy, fused Adam with a cosine decay; the
-reference is a hand-written loop doing the same with the same module.
+flipped at random), cross-entropy, Adam with a cosine decay; the
+reference is a hand-written loop doing the same with the same module, with
+and without fused Adam.
 """
 
 import sys
