@@ -15,6 +15,7 @@ from skorch.callbacks import LRScheduler
 
 from ._base import BaseAutoencoder
 from ._batching import CropBatchIterator
+from ._boundaries import watershed_lines
 from ._docs import fill_shared_parameters
 from ._tiling import TiledInference
 from .metrics import _labelled_pixels
@@ -101,6 +102,14 @@ default="unet"
         more accurate masks for eight times the cost of prediction. Set it
         to False when prediction time matters more, or when orientation
         carries meaning (``augment=False``).
+    boundary_class : int, str or None, default=None
+        The class that separates the objects, such as the membranes between
+        cells. When set, ``predict`` closes the gaps in its boundaries: a
+        one-pixel line of this class is drawn wherever two regions of low
+        boundary probability meet (a watershed of the class's probability),
+        so that objects a faint stretch of boundary would merge stay apart.
+        Set it when the objects are to be counted or measured one by one;
+        None predicts each pixel's most probable class.
     n_components : int or None, default=None
         Size of the code of the networks that have one ("conv",
         "transformer"); None picks about the square root of a crop's values.
@@ -224,6 +233,7 @@ default="unet"
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "ignore_label": [Integral, str, None],
         "test_time_augmentation": ["boolean"],
+        "boundary_class": [Integral, str, None],
     }
     _needs_code = False
     _auto_step_budget = SEGMENTATION_STEP_BUDGET
@@ -240,6 +250,7 @@ default="unet"
         class_weight=None,
         ignore_label=-1,
         test_time_augmentation=True,
+        boundary_class=None,
         n_components=None,
         hidden_layer_sizes=None,
         activation="relu",
@@ -287,6 +298,7 @@ default="unet"
         self.class_weight = class_weight
         self.ignore_label = ignore_label
         self.test_time_augmentation = test_time_augmentation
+        self.boundary_class = boundary_class
 
     # ------------------------------------------------------------------
     # Fit
@@ -312,6 +324,7 @@ default="unet"
         continue_training = self.warm_start and hasattr(self, "net_")
         X = self._validate_X(X, reset=not continue_training)
         Y = self._validate_Y(y, X, reset=not continue_training)
+        self._boundary_index()
         return self._fit_autoencoder(X, target=Y)
 
     def _validate_Y(self, Y, X, *, reset):
@@ -396,6 +409,18 @@ default="unet"
     def _labelled(self, labels):
         """Mask of the pixels whose label is not ``ignore_label``."""
         return _labelled_pixels(labels, self.ignore_label)
+
+    def _boundary_index(self):
+        """Index of ``boundary_class`` in ``classes_``, or None when it is None."""
+        if self.boundary_class is None:
+            return None
+        index = self._class_indices(np.asarray([self.boundary_class]))[0]
+        if index < 0:
+            raise ValueError(
+                f"boundary_class={self.boundary_class!r} is not one of the classes of y "
+                f"({self.classes_.tolist()})."
+            )
+        return int(index)
 
     def _class_indices(self, labels):
         """Index of each label in ``classes_``, -1 for a label not among them."""
@@ -535,15 +560,20 @@ default="unet"
         Returns
         -------
         y : ndarray of shape (n_samples, H * W)
-            The most probable class of each pixel (a 1-D array for images of
-            one pixel fitted with a 1-D y).
+            The most probable class of each pixel, and ``boundary_class``
+            on the lines that close its gaps when it is set (a 1-D array for
+            images of one pixel fitted with a 1-D y).
         """
         X, image_shape = self._check_images(X)
+        boundary = self._boundary_index()
         n_pixels = image_shape[1] * image_shape[2]
         labels = np.empty((X.shape[0], n_pixels), dtype=self.classes_.dtype)
         for rows, probabilities in self._class_probabilities(X, image_shape):
-            indices = probabilities.argmax(axis=1).reshape(len(probabilities), -1)
-            labels[rows] = self.classes_[indices]
+            indices = probabilities.argmax(axis=1)
+            if boundary is not None:
+                for image_indices, image_probabilities in zip(indices, probabilities, strict=True):
+                    image_indices[watershed_lines(image_probabilities[boundary])] = boundary
+            labels[rows] = self.classes_[indices.reshape(len(probabilities), -1)]
         return labels if self.outputs_2d_ else labels[:, 0]
 
     def predict_proba(self, X):

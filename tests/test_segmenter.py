@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from skimage.measure import label as connected_components
 from sklearn.base import clone
 from sklearn.metrics import accuracy_score, f1_score, jaccard_score
 from sklearn.model_selection import GridSearchCV
@@ -13,6 +14,7 @@ from sklearn.utils.estimator_checks import check_classifiers_classes
 from torch import nn
 
 from sklearn_ae import AESegmenter
+from sklearn_ae._boundaries import watershed_lines
 from sklearn_ae._segmenter import mean_iou
 from sklearn_ae.metrics import make_pixel_scorer, pixel_metric
 from sklearn_ae.nn import UNet
@@ -487,3 +489,46 @@ def test_prediction_memory_is_the_output_and_a_few_tiles(fitted):
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         assert peak < output_bytes + 0.25 * X.nbytes
+
+
+# ------------------------------------------------------------ boundaries
+def gapped_wall(shape=(16, 21)):
+    """Membrane probabilities: a wall between two cells, faint (0.3) over a gap."""
+    probability = np.full(shape, 0.01)
+    probability[:, 10] = 0.9
+    probability[6:9, 10] = 0.3
+    return probability
+
+
+def test_watershed_lines_close_a_gap_in_a_wall():
+    probability = gapped_wall()
+    cells = probability < 0.5
+    assert connected_components(cells, connectivity=1).max() == 1  # the gap merges the cells
+    lines = watershed_lines(probability)
+    assert lines[:, 10].all()
+    assert lines.sum() == probability.shape[0]
+    assert connected_components(cells & ~lines, connectivity=1).max() == 2
+    assert not watershed_lines(np.full((5, 5), 0.9)).any()  # no seed, no line
+
+
+def test_boundary_class_draws_the_closing_lines_in_predict(monkeypatch, fitted):
+    probability = gapped_wall()
+    stacked = np.stack([probability, 1 - probability])[None].astype(np.float32)
+    monkeypatch.setattr(
+        AESegmenter, "_class_probabilities", lambda self, X, shape: [(slice(0, 1), stacked)]
+    )
+    image = np.zeros((1, 1, *probability.shape))
+    merged = fitted.predict(image).reshape(probability.shape)
+    monkeypatch.setattr(fitted, "boundary_class", 0)
+    separated = fitted.predict(image).reshape(probability.shape)
+    assert connected_components(merged == 1, connectivity=1).max() == 1
+    assert connected_components(separated == 1, connectivity=1).max() == 2
+    changed = separated != merged
+    assert changed.any()
+    assert (separated[changed] == 0).all()  # only boundary pixels are added
+
+
+def test_boundary_class_must_be_a_class(two_classes):
+    images, masks = two_classes
+    with pytest.raises(ValueError, match=r"boundary_class=3 is not one of the classes"):
+        AESegmenter(**QUICK, boundary_class=3).fit(images, masks)
