@@ -44,13 +44,19 @@ def add_segment_command(commands, int_tuple):
         type=int,
         help="mask value of unannotated pixels, left out of training (default: none)",
     )
+    data.add_argument(
+        "--boundary-value",
+        type=int,
+        help="mask value of the class that separates objects (e.g. membranes): the "
+        "predicted masks close its gaps (default: none)",
+    )
     model = segment.add_argument_group("model")
     model.add_argument("--crop-size", type=int, help="side of the training crops (default: 128)")
     model.add_argument(
         "--hidden-layer-sizes",
         type=int_tuple,
         metavar="W1,W2",
-        help="channels of the U-Net's stages (default: 16,32,64,128)",
+        help="channels of the U-Net's stages (default: 8,16,32,64,128,256)",
     )
     model.add_argument("--max-iter", type=int, help="epochs (default: a budget of crops)")
     model.add_argument("--batch-size", type=int, help="crops per mini-batch (default: 8)")
@@ -159,6 +165,7 @@ def estimator(args):
         "random_state": args.random_state,
         "device": args.device,
         "ignore_label": args.ignore_value,
+        "boundary_class": args.boundary_value,
         "net_params": {
             "callbacks": [EpochProgressBar(disable=True if args.quiet else None, delay=1.0)]
         },

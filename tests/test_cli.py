@@ -242,3 +242,11 @@ def test_segment_bad_folders_are_reported(image_folders, capsys, change, message
         args[2] = str(image_folders["new"].parent / "masks" / "..")  # a folder of folders
     assert main(args) == 2
     assert message in capsys.readouterr().err
+
+
+def test_segment_boundary_value_closes_the_gaps_of_that_class(image_folders, capsys):
+    args = ["segment", "--images", str(image_folders["images"]), "--masks"]
+    args += [str(image_folders["masks"]), *SEGMENT_ARGS]
+    assert main([*args, "--boundary-value", "0"]) == 0
+    assert main([*args, "--boundary-value", "7"]) == 2
+    assert "boundary_class=7 is not one of the classes of y ([0, 255])" in capsys.readouterr().err
