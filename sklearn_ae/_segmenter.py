@@ -108,8 +108,10 @@ default="unet"
         one-pixel line of this class is drawn wherever two regions of low
         boundary probability meet (a watershed of the class's probability),
         so that objects a faint stretch of boundary would merge stay apart.
-        Set it when the objects are to be counted or measured one by one;
-        None predicts each pixel's most probable class.
+        Set it when the objects are to be counted or measured one by one
+        and their boundaries are thin lines that tile the image (membranes,
+        cell walls), not a background around blobs; None predicts each
+        pixel's most probable class.
     n_components : int or None, default=None
         Size of the code of the networks that have one ("conv",
         "transformer"); None picks about the square root of a crop's values.
@@ -135,8 +137,8 @@ default="unet"
         Epochs of training; an epoch draws as many crops as tile every
         training image once. "auto" trains for about 1,600 mini-batches of
         crops (at most 1,000 epochs) whatever the number of images, which is
-        about seven minutes for 128-pixel crops of one channel on two CPU
-        cores; the learning rate decays along a cosine to zero over the
+        seven to eight minutes for 128-pixel crops of one channel on two
+        CPU cores; the learning rate decays along a cosine to zero over the
         training.
     %(shared_parameter:learning_rate_init)s
     %(shared_parameter:alpha)s
