@@ -19,6 +19,8 @@ images, flipped and turned, and segments the 10 others.
 # of a cell. Membranes are thin and dark, about a quarter of the pixels.
 import matplotlib.pyplot as plt
 import numpy as np
+from skimage.measure import label
+from skimage.metrics import adapted_rand_error
 from sklearn.metrics import f1_score
 
 from sklearn_ae import AESegmenter
@@ -58,16 +60,43 @@ print(f"membrane F1 {f1:.3f}")
 print(f"mean IoU {segmenter.score(images[test], masks[test]):.3f}")
 
 # %%
+# Keep the cells apart
+# --------------------
+# A membrane that fades for a few pixels lets two cells merge into one. With
+# ``boundary_class=0`` the predicted masks close such gaps: a one-pixel line
+# of membrane is drawn where the basins of low membrane probability meet.
+# It only changes ``predict``, so it can be set on the fitted segmenter. The
+# adapted Rand error (the ISBI challenge's measure) counts how much the
+# predicted cells split or merge the true ones; lower is better.
+
+
+def rand_error(truth, predicted):
+    """Mean adapted Rand error of the cells (connected class-1 regions)."""
+    cells = [
+        (label(t == 1, connectivity=1), label(p == 1, connectivity=1))
+        for t, p in zip(truth, predicted, strict=True)
+    ]
+    return np.mean([adapted_rand_error(t, p)[0] for t, p in cells])
+
+
+segmenter.set_params(boundary_class=0)
+closed = segmenter.predict(images[test]).reshape(shape)
+print(f"adapted Rand error {rand_error(masks[test], labels):.3f}")
+print(f"with boundary_class=0 {rand_error(masks[test], closed):.3f}")
+
+# %%
 # Look at the result
 # ------------------
 # From left to right: the image, the membranes drawn by hand, the
-# probability of membrane, and the predicted mask. The short training
-# already finds most membranes; dark organelles inside the cells are what it
-# confuses them with, which longer training (the defaults) reduces.
-TITLES = ["image", "hand-drawn mask", "P(membrane)", "predicted mask"]
-fig, axes = plt.subplots(2, 4, figsize=(10, 5.4))
+# probability of membrane, the predicted mask and the same with its gaps
+# closed. The short training already finds most membranes; dark organelles
+# inside the cells are what it confuses them with, which longer training
+# (the defaults) reduces.
+TITLES = ["image", "hand-drawn mask", "P(membrane)", "predicted", "gaps closed"]
+fig, axes = plt.subplots(2, 5, figsize=(12.5, 5.4))
 for row, i in zip(axes, (0, 5), strict=True):
-    panels = [images[test][i, 0], masks[test][i], membrane[i], labels[i]]
+    panels = [images[test][i, 0], masks[test][i], membrane[i]]
+    panels += [labels[i], closed[i]]
     for ax, panel, title in zip(row, panels, TITLES, strict=True):
         ax.imshow(panel, cmap="gray", interpolation="nearest")
         ax.set_title(title)

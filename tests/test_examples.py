@@ -36,7 +36,8 @@ CHECKS = {
     ),
     "plot_sampling.py": (r"held-out log-likelihood per pixel, VAE \(lower bound\): -?\d", True),
     "plot_segmentation.py": (
-        r"pixel error 0\.\d+\nmembrane F1 0\.\d+\nmean IoU 0\.\d+",
+        r"pixel error 0\.\d+\nmembrane F1 0\.\d+\nmean IoU 0\.\d+\n"
+        r"adapted Rand error 0\.\d+\nwith boundary_class=0 0\.\d+",
         True,
     ),
     "plot_dask_search.py": (r"torch threads per worker: \{.*: 1, .*: 1\}\nbest: ", True),

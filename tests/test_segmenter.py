@@ -511,6 +511,13 @@ def test_watershed_lines_close_a_gap_in_a_wall():
     assert not watershed_lines(np.full((5, 5), 0.9)).any()  # no seed, no line
 
 
+def test_watershed_lines_close_gaps_of_an_uncertain_network():
+    # Nowhere below 5 %: the dips of the probability seed the basins.
+    uncertain = 0.2 + 0.5 * gapped_wall()
+    lines = watershed_lines(uncertain)
+    assert connected_components((uncertain < 0.5) & ~lines, connectivity=1).max() == 2
+
+
 def test_boundary_class_draws_the_closing_lines_in_predict(monkeypatch, fitted):
     probability = gapped_wall()
     stacked = np.stack([probability, 1 - probability])[None].astype(np.float32)
