@@ -21,11 +21,11 @@ def watershed_lines(boundary_probability):
 
     Each connected region where the (smoothed) boundary probability is
     below 5 %, or lies in a dip at least 0.1 deep, seeds a basin; the
-    basins grow over the probability map
-    (a watershed) until they meet, and the pixels where they meet are the
-    lines. A line therefore runs along the ridge of the boundary
-    probability between every two seeds, also across gaps where the
-    probability dips below one half and two objects would otherwise merge.
+    basins grow over the probability map (a watershed) until they meet,
+    and the pixels where they meet are the lines. A line therefore runs
+    along the ridge of the boundary probability between every two seeds,
+    also across gaps where the probability dips below one half and two
+    objects would otherwise merge.
 
     Parameters
     ----------

@@ -326,7 +326,7 @@ default="unet"
         continue_training = self.warm_start and hasattr(self, "net_")
         X = self._validate_X(X, reset=not continue_training)
         Y = self._validate_Y(y, X, reset=not continue_training)
-        self._boundary_index()
+        self._boundary_index()  # refuse a boundary_class that is no class before training
         return self._fit_autoencoder(X, target=Y)
 
     def _validate_Y(self, Y, X, *, reset):
