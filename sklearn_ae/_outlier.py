@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from sklearn.base import OutlierMixin, _fit_context
 from sklearn.ensemble import IsolationForest
+from sklearn.metrics import precision_recall_curve
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state, gen_batches
@@ -15,6 +16,7 @@ from ._base import BaseAutoencoder
 from ._docs import fill_shared_parameters
 from ._generative import GenerativeNetworkMixin
 from ._inference import observed_row_mean
+from ._known_anomalies import KnownAnomalyScorer, check_anomaly_labels
 from ._scaling import row_sample
 from ._surprisal import combine_surprisals, fit_surprisal, surprisal
 from .nn import TrimmedMSELoss
@@ -44,6 +46,15 @@ _SAME_ROW_DISTANCE = 1e-6
 # normal data.
 _MAD_TO_STD = 1.4826
 
+# With n known anomalies, the classifier of known anomalies weighs
+# n / (n + _CLASSIFIER_HALF_WEIGHT) in the outlier score: little with one or
+# two labels, most of it with hundreds.
+_CLASSIFIER_HALF_WEIGHT = 10
+
+# With at least this many known anomalies and as many known normal rows,
+# contamination="auto" sets the threshold from the labelled rows.
+_MIN_LABELLED_FOR_THRESHOLD = 10
+
 # Spreads and errors below this count as zero (see _floored).
 _NEGLIGIBLE = 1e-15
 
@@ -56,7 +67,7 @@ _MAX_AUTO_COMPONENTS = 64
     documented_here=("dropout", "max_iter", "learning_rate_init"),
 )
 class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
-    """Unsupervised outlier detection: an autoencoder, an isolation forest, nearest neighbours.
+    """Outlier detection: an autoencoder, an isolation forest, nearest neighbours, known anomalies.
 
     The autoencoder is trained to reconstruct the training data. A sample
     is abnormal when it lies off the data's manifold (the network
@@ -100,6 +111,15 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
     the worst-reconstructed ``trim_fraction`` of each batch, so the network
     does not learn to reconstruct them.
 
+    The anomalies you already know of (confirmed frauds, failed machines)
+    go into ``fit(X, y)``: 1 for a known anomaly, 0 for a known normal
+    sample, -1 or NaN for an unlabelled one. The detectors are then trained
+    on the other rows, and two sources learn from the known anomalies: the
+    distance to the nearest of them, and a gradient-boosting classifier of
+    them against the other rows over the features and the detectors'
+    surprisals (the idea of XGBOD). The classifier weighs the more, the
+    more anomalies are known; with one or two it barely moves the score.
+
     The autoencoder's settings come from the 22 ODDS benchmark sets
     (``benchmarks/bench_outliers.py``, 3 seeds, mean ROC-AUC; the same
     settings for every set). A narrow network (16 units, code of 2) trained
@@ -137,7 +157,10 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
         shares 10.7 % and 4.8 %; F1 0.327 and 0.207). Tukey's fence on the
         surprisals (Q3 + 1.5 IQR) flagged 4.2 % and 5.0 % (F1 0.311 and
         0.195); a surprisal above log(60), one in 20 per detector
-        (Bonferroni), 3.1 % and 3.9 % (F1 0.278 and 0.138).
+        (Bonferroni), 3.1 % and 3.9 % (F1 0.278 and 0.138). When ``y``
+        marks at least 10 known anomalies and 10 known normal rows, "auto"
+        instead takes the threshold that flags these labelled rows with the
+        best F1, from the scores they would get as new rows.
     trim_fraction : float, default=0.2
         Share of each training batch, in [0, 0.5], whose worst-reconstructed
         samples are left out of the loss (trimmed least squares, see
@@ -244,9 +267,16 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
         The standardization of the features for the neighbour distance;
         only with ``n_neighbors`` set.
     source_names_ : ndarray of str
-        The detectors, in the order of the columns of ``score_sources``:
-        "autoencoder", then "isolation_forest" and "neighbors" where used.
-    surprisal_calibration_ : ndarray of shape (n_sources, 952)
+        The sources, in the order of the columns of ``score_sources``:
+        "autoencoder", then "isolation_forest" and "neighbors" where used,
+        then "known_anomalies" and "classifier" after ``fit(X, y)`` with
+        known anomalies.
+    known_anomalies_ : object
+        What the detector learned from the known anomalies of ``y``: their
+        standardized rows, the classifier and the calibration of both
+        surprisals. Only after ``fit(X, y)`` with at least one known
+        anomaly.
+    surprisal_calibration_ : ndarray of shape (n_detectors, 952)
         For each detector (in the order of ``source_names_``), its training
         scores at the quantiles 0, 0.001, ..., 0.95 and the scale of the
         exponential tail above them: what ``score_sources`` measures a
@@ -257,6 +287,17 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
     --------
     sklearn.ensemble.IsolationForest : Tree-based outlier detection.
     AETransformer : The same autoencoder used for dimensionality reduction.
+    sklearn_ae.metrics.make_known_anomaly_scorer : Cross-validate on known anomalies.
+
+    References
+    ----------
+    .. [1] Liu, F. T., Ting, K. M. and Zhou, Z.-H. (2008). "Isolation
+       forest". ICDM.
+    .. [2] Zhao, Y. and Hryniewicki, M. K. (2018). "XGBOD: Improving
+       supervised outlier detection with unsupervised representation
+       learning". IJCNN.
+    .. [3] Han, S., Hu, X., Huang, H., Jiang, M. and Zhao, Y. (2022).
+       "ADBench: Anomaly detection benchmark". NeurIPS.
 
     Examples
     --------
@@ -274,6 +315,15 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
     >>> errors = detector.feature_errors(X[:1])  # which features stand out
     >>> errors.shape
     (1, 30)
+
+    Three malignant tumours known, the rest unlabelled:
+
+    >>> import numpy as np
+    >>> known = np.full(len(y), -1)
+    >>> known[np.flatnonzero(y == 1)[:3]] = 1
+    >>> detector = AEOutlierDetector(random_state=0).fit(X, known)
+    >>> detector.source_names_.tolist()[3:]
+    ['known_anomalies', 'classifier']
     """
 
     # How score_samples combines the detectors' surprisals (see
@@ -362,14 +412,18 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Train the autoencoder on X and set the threshold ``offset_``.
+        """Train the detectors on X, learn from the known anomalies, set ``offset_``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data; it may contain outliers.
-        y : Ignored
-            Not used, present for API consistency by convention.
+        y : array-like of shape (n_samples,) or None, default=None
+            The anomalies you know of: 1 for a known anomaly, 0 for a known
+            normal sample, -1 or NaN for an unlabelled one. None, or no 1
+            in y, fits the unsupervised detectors alone. The detectors are
+            trained on the other rows; the known anomalies teach the
+            detector what to look for (see the user guide).
 
         Returns
         -------
@@ -377,23 +431,50 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
             The fitted estimator.
         """
         X = self._validate_X(X, reset=not (self.warm_start and hasattr(self, "net_")))
+        anomalies, normals = check_anomaly_labels(y, X.shape[0])
+        labelled = anomalies is not None and anomalies.any()
+        if labelled and anomalies.mean() > 0.5:
+            # Most likely predict's convention (1 inlier, -1 outlier) or a
+            # classification target: anomalies are the rare rows.
+            raise ValueError(
+                f"y marks {anomalies.sum()} of {len(anomalies)} rows as known anomalies "
+                "(1): anomalies must be fewer than half of the rows. y uses 1 for a known "
+                "anomaly, 0 for a known normal sample and -1 or NaN for an unlabelled "
+                "one, not predict's convention (1 inlier, -1 outlier)."
+            )
+        X_normal = X[~anomalies] if labelled else X
         with self._unfitted_on_failure():
-            self._fit_autoencoder(X)
-            sources = {"autoencoder": self._fit_score_statistics(X)}
+            self._fit_autoencoder(X_normal)
+            sources = {"autoencoder": self._fit_score_statistics(X_normal)}
             if self.isolation:
-                sources["isolation_forest"] = self._fit_isolation_forest(X)
+                sources["isolation_forest"] = self._fit_isolation_forest(X_normal)
             else:
                 self.__dict__.pop("isolation_forest_", None)
             if self.n_neighbors is not None:
-                sources["neighbors"] = self._fit_neighbors(X)
+                sources["neighbors"] = self._fit_neighbors(X_normal)
             else:
                 for name in ("neighbors_", "neighbors_scaler_"):
                     self.__dict__.pop(name, None)
-            self.source_names_ = np.array(list(sources), dtype=object)
+            names = list(sources)
             sources = list(sources.values())
             self.surprisal_calibration_ = np.stack([fit_surprisal(s) for s in sources])
-            scores = combine_surprisals(self._surprisals(sources), self._combination)
-        if self.contamination == "auto":
+            self.__dict__.pop("known_anomalies_", None)
+            if labelled:
+                detector_surprisals = self._surprisals(self._detector_scores(X))
+                seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+                self.known_anomalies_ = KnownAnomalyScorer(seed)
+                # Held out: the threshold must see the known anomalies'
+                # scores as a new anomaly would get them.
+                learned = self.known_anomalies_.fit_held_out(X, detector_surprisals, anomalies)
+                names += ["known_anomalies", "classifier"]
+                surprisals = np.column_stack([detector_surprisals, learned])
+            else:
+                surprisals = self._surprisals(sources)
+            self.source_names_ = np.array(names, dtype=object)
+            scores = self._outlier_score(surprisals)
+        if self.contamination == "auto" and labelled and _enough_labels(anomalies, normals):
+            self.offset_ = -_best_f1_threshold(scores, anomalies, normals)
+        elif self.contamination == "auto":
             self.offset_ = -float(_AUTO_SURPRISAL)
         else:
             self.offset_ = float(np.percentile(-scores, 100.0 * self.contamination))
@@ -485,18 +566,38 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
             scores[rows] = -self.isolation_forest_.score_samples(self._centre_missing(X[rows]))
         return scores
 
+    def _detector_scores(self, X):
+        """The unsupervised detectors' scores of X (higher is more abnormal)."""
+        sources = [self._score_components(X, summed=True)]
+        if hasattr(self, "isolation_forest_"):
+            sources.append(self._isolation_scores(X))
+        if hasattr(self, "neighbors_"):
+            sources.append(self._neighbor_scores(X))
+        return sources
+
     def _chunked_surprisals(self, X):
-        """Yield ``(rows, surprisals)`` of the detectors over X, chunk by chunk."""
-        isolation = hasattr(self, "isolation_forest_")
-        neighbors = hasattr(self, "neighbors_")
+        """Yield ``(rows, surprisals)`` of every source over X, chunk by chunk."""
+        known = getattr(self, "known_anomalies_", None)
         for rows in gen_batches(X.shape[0], _SCORE_CHUNK_ROWS):
             chunk = X[rows]
-            sources = [self._score_components(chunk, summed=True)]
-            if isolation:
-                sources.append(self._isolation_scores(chunk))
-            if neighbors:
-                sources.append(self._neighbor_scores(chunk))
-            yield rows, self._surprisals(sources)
+            surprisals = self._surprisals(self._detector_scores(chunk))
+            if known is not None:
+                surprisals = np.column_stack([surprisals, known.surprisals(chunk, surprisals)])
+            yield rows, surprisals
+
+    def _outlier_score(self, surprisals):
+        """The outlier score from the columns of ``score_sources``.
+
+        Without known anomalies: the largest surprisal. With them, the
+        largest of the detectors' and the similarity's surprisals and the
+        classifier's surprisal, weighted by the number of known anomalies.
+        """
+        known = getattr(self, "known_anomalies_", None)
+        if known is None:
+            return combine_surprisals(surprisals, self._combination)
+        weight = known.n_known_ / (known.n_known_ + _CLASSIFIER_HALF_WEIGHT)
+        largest = combine_surprisals(surprisals[:, :-1], self._combination)
+        return (1 - weight) * largest + weight * surprisals[:, -1]
 
     def _surprisals(self, sources):
         """Surprisal of each source's scores, as columns."""
@@ -509,7 +610,7 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
         )
 
     def score_samples(self, X):
-        """Negated outlier score: the largest surprisal of the detectors.
+        """Negated outlier score: how normal each sample is.
 
         Parameters
         ----------
@@ -519,13 +620,14 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            ``-score_sources(X).max(axis=1)``: the higher, the more normal.
-            Computed in float64.
+            ``-score_sources(X).max(axis=1)`` (with known anomalies, the
+            weighted score described in ``score_sources``): the higher, the
+            more normal. Computed in float64.
         """
         X = self._check_fitted_X(X)
         scores = np.empty(X.shape[0])
         for rows, surprisals in self._chunked_surprisals(X):
-            scores[rows] = -combine_surprisals(surprisals, self._combination)
+            scores[rows] = -self._outlier_score(surprisals)
         return scores
 
     def score_sources(self, X):
@@ -543,6 +645,14 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
         largest of the columns: ``score_samples(X)`` is
         ``-score_sources(X).max(axis=1)``.
 
+        After ``fit(X, y)`` with known anomalies, two columns follow:
+        "known_anomalies", the surprisal of the distance to the nearest
+        known anomaly (the closer, the higher), and "classifier", that of
+        a gradient-boosting classifier's probability that the sample is one
+        of them. The outlier score is then
+        ``(1 - w) * max(other columns) + w * classifier`` with
+        ``w = n / (n + 10)`` for ``n`` known anomalies.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -551,10 +661,11 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
         Returns
         -------
         surprisals : ndarray of shape (n_samples, n_sources)
-            One column per detector (3 with the defaults), in float64.
+            One column per source (3 with the defaults, 5 after fitting
+            with known anomalies), in float64.
         """
         X = self._check_fitted_X(X)
-        out = np.empty((X.shape[0], len(self.surprisal_calibration_)))
+        out = np.empty((X.shape[0], len(self.source_names_)))
         for rows, surprisals in self._chunked_surprisals(X):
             out[rows] = surprisals
         return out
@@ -692,6 +803,25 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
             "criterion__trim_fraction": self.trim_fraction,
             "criterion__ignore_nan": missing_values,
         }
+
+
+def _enough_labels(anomalies, normals):
+    """Whether y labels enough rows of both kinds to set the threshold from them."""
+    return min(anomalies.sum(), normals.sum()) >= _MIN_LABELLED_FOR_THRESHOLD
+
+
+def _best_f1_threshold(scores, anomalies, normals):
+    """The outlier score above which the labelled rows are flagged with the best F1.
+
+    ``scores`` are held out for the known anomalies, so the threshold is the
+    one a new anomaly would meet.
+    """
+    labelled = anomalies | normals
+    precision, recall, thresholds = precision_recall_curve(anomalies[labelled], scores[labelled])
+    f1 = 2 * precision * recall / np.maximum(precision + recall, _NEGLIGIBLE)
+    # Just below it, so that the rows at the threshold itself are flagged
+    # (predict flags a negative decision_function).
+    return float(np.nextafter(thresholds[np.argmax(f1[:-1])], -np.inf))
 
 
 def _floored(values):

@@ -14,15 +14,18 @@ import skops.io as sio
 __all__ = ["TRUSTED_TYPES", "dump", "load"]
 
 #: The types that a saved estimator may contain beyond those skops trusts by
-#: default: the estimators of this package, and the tree structure of the
-#: isolation forest inside ``AEOutlierDetector`` (scikit-learn's own type).
+#: default: the estimators of this package and the scorer of known anomalies
+#: inside ``AEOutlierDetector``, and scikit-learn's own tree structures of the
+#: detector's isolation forest and of its classifier of known anomalies.
 TRUSTED_TYPES = (
     "sklearn_ae._denoiser.AEDenoiser",
     "sklearn_ae._generator.AEGenerator",
     "sklearn_ae._outlier.AEOutlierDetector",
     "sklearn_ae._segmenter.AESegmenter",
     "sklearn_ae._transformer.AETransformer",
+    "sklearn_ae._known_anomalies.KnownAnomalyScorer",
     "sklearn.tree._tree.Tree",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 )
 
 

@@ -1,10 +1,14 @@
 import numpy as np
 import pytest
 import torch
+from threadpoolctl import threadpool_limits
 
 # Tiny networks are slower with several intra-op threads, and pytest-xdist
-# already runs one worker per core.
+# already runs one worker per core. The same for scikit-learn's OpenMP loops
+# (the gradient boosting of known anomalies): two threads per worker on a
+# core each spin against the other worker's and run many times slower.
 torch.set_num_threads(1)
+threadpool_limits(1, user_api="openmp")
 
 # Small, fast settings shared by the tests.
 FAST = {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0}

@@ -51,7 +51,37 @@ ESTIMATORS = [
 # Checks that cannot pass, with the reason, per estimator. The autoencoders
 # pass every check of scikit-learn 1.9 (the array API check is skipped by
 # scikit-learn itself unless SCIPY_ARRAY_API is set).
+# The outlier detector's y marks the known anomalies: 1, 0 (known normal) or
+# -1/NaN (unlabelled). These checks pass the classes of a classification
+# problem ({1, 2} or {0, 1, 2}) or a y with more 1s than 0s as y, which fit
+# refuses with a clear error rather than guessing what the classes mean;
+# each passes with fit(X) (test_known_anomalies.py).
+LABELS_NOT_ANOMALY_MARKS = (
+    "the check passes classes (e.g. {1, 2}) as y; the detector's y marks known "
+    "anomalies (1, 0 or -1), and fit refuses other values rather than guess"
+)
+Y_CLASSES_CHECKS = (
+    "check_classifier_data_not_an_array",
+    "check_dict_unchanged",
+    "check_dont_overwrite_parameters",
+    "check_dtype_object",
+    "check_estimators_dtypes",
+    "check_estimators_fit_returns_self",
+    "check_estimators_overwrite_params",
+    "check_f_contiguous_array_estimator",
+    "check_fit2d_1feature",
+    "check_fit2d_predict1d",
+    "check_fit_check_is_fitted",
+    "check_fit_score_takes_y",
+    "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance",
+    "check_n_features_in_after_fitting",
+    "check_non_transformer_estimators_n_iter",
+    "check_positive_only_tag_during_fit",
+    "check_readonly_memmap_input",
+)
 EXPECTED_FAILED_CHECKS = {
+    "AEOutlierDetector": dict.fromkeys(Y_CLASSES_CHECKS, LABELS_NOT_ANOMALY_MARKS),
     "AESegmenter": {
         "check_classifier_multioutput": (
             "a pixel classifier takes one label per pixel: the check's 20 features and "
@@ -80,6 +110,10 @@ def test_sklearn_compatible_estimator(estimator, check):
 def test_check_estimator_with_defaults(Estimator):
     from sklearn.utils.estimator_checks import check_estimator
 
-    results = check_estimator(Estimator(), on_fail=None)
+    results = check_estimator(
+        Estimator(),
+        on_fail=None,
+        expected_failed_checks=EXPECTED_FAILED_CHECKS.get(Estimator.__name__, {}),
+    )
     failed = [r["check_name"] for r in results if r["status"] == "failed"]
     assert failed == []
