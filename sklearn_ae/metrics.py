@@ -1,9 +1,10 @@
-"""Scoring segmentations: scikit-learn metrics over the labelled pixels."""
+"""Scoring against partial labels: the labelled pixels of a segmentation, the
+known anomalies of an outlier detector."""
 
 import numpy as np
-from sklearn.metrics import make_scorer
+from sklearn.metrics import make_scorer, roc_auc_score
 
-__all__ = ["make_pixel_scorer", "pixel_metric"]
+__all__ = ["make_known_anomaly_scorer", "make_pixel_scorer", "pixel_metric"]
 
 
 def _labelled_pixels(labels, ignore_label):
@@ -133,3 +134,68 @@ def make_pixel_scorer(metric, *, ignore_label=-1, greater_is_better=True, **kwar
         greater_is_better=greater_is_better,
         **kwargs,
     )
+
+
+class _KnownAnomalyMetric:
+    """``metric`` of known anomalies (y == 1) against the other rows, by outlier score."""
+
+    def __init__(self, metric):
+        self.metric = metric
+        # make_scorer's repr names the function.
+        self.__name__ = f"known_anomaly_{getattr(metric, '__name__', 'metric')}"
+
+    def __call__(self, y_true, normality, **kwargs):
+        known = np.asarray(y_true) == 1
+        if known.all() or not known.any():
+            return np.nan  # a fold without known anomalies, or with nothing else
+        return self.metric(known, -np.asarray(normality), **kwargs)
+
+
+def make_known_anomaly_scorer(metric=roc_auc_score, **kwargs):
+    """A scorer of how well an outlier detector ranks the known anomalies first.
+
+    With a few known anomalies (``y``: 1 for a known anomaly, 0 for a known
+    normal row, -1 or NaN for an unlabelled one, as
+    :meth:`AEOutlierDetector.fit <sklearn_ae.AEOutlierDetector.fit>` takes
+    it), a held-out fold can still be scored: the known anomalies are the
+    positives, every other row counts as normal, and the detector's
+    ``decision_function`` (higher = more normal) ranks them. The unlabelled
+    rows contain anomalies too, so the value is lower than the one against
+    complete labels, but it orders detectors the same way when the known
+    anomalies are a random share of all anomalies.
+
+    Parameters
+    ----------
+    metric : callable, default=roc_auc_score
+        A ranking metric ``metric(y_true, y_score, **kwargs)`` for which a
+        higher ``y_score`` means more likely positive, e.g.
+        :func:`~sklearn.metrics.roc_auc_score` or
+        :func:`~sklearn.metrics.average_precision_score`.
+    **kwargs : dict
+        Passed to ``metric``.
+
+    Returns
+    -------
+    scorer : callable
+        A scikit-learn scorer ``scorer(estimator, X, y)`` for
+        :class:`~sklearn.model_selection.GridSearchCV` and
+        :func:`~sklearn.model_selection.cross_val_score`; NaN on a fold
+        without known anomalies (stratify the folds on ``y`` to avoid it).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.model_selection import StratifiedKFold, cross_val_score
+    >>> from sklearn_ae import AEOutlierDetector
+    >>> from sklearn_ae.metrics import make_known_anomaly_scorer
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.r_[rng.normal(size=(200, 4)), rng.normal(4, 1, size=(10, 4))]
+    >>> y = np.r_[np.full(200, -1), np.ones(10)]  # the far rows are known anomalies
+    >>> scores = cross_val_score(
+    ...     AEOutlierDetector(hidden_layer_sizes=(8,), max_iter=5, random_state=0),
+    ...     X, y, scoring=make_known_anomaly_scorer(), cv=StratifiedKFold(2),
+    ... )
+    >>> bool(scores.min() > 0.9)
+    True
+    """
+    return make_scorer(_KnownAnomalyMetric(metric), response_method="decision_function", **kwargs)
