@@ -105,6 +105,13 @@ def _build_parser():
         help="share of outliers in (0, 0.5], or 'auto': what a detector finds rarer than 1 "
         "training row in 20 (default: auto)",
     )
+    detect.add_argument(
+        "--labels",
+        metavar="NAME",
+        help="column of the anomalies you know of: 1 known anomaly, 0 known normal, "
+        "-1 or empty unlabelled; left out of training, it teaches the detector what to "
+        "look for",
+    )
     detect.add_argument("--top", type=int, default=5, help="outliers listed in the report")
 
     commands.add_parser(
@@ -148,7 +155,11 @@ def _load(args):
     if label is not None and label not in table.columns:
         raise ValueError(f"--label-column {label!r} is not a column of the input.")
     labels = table.pop(label) if label is not None else None
-    return table, labels
+    known = getattr(args, "labels", None)
+    if known is not None and known not in table.columns:
+        raise ValueError(f"--labels {known!r} is not a column of the input.")
+    known_anomalies = table.pop(known) if known is not None else None
+    return table, labels, known_anomalies
 
 
 def _estimator(args):
@@ -176,15 +187,19 @@ def _estimator(args):
     return AEDenoiser(noise=noise, impute=args.impute, **params)
 
 
-def _report_detection(detector, X, result, labels, top, log, encoder=None):
+def _report_detection(detector, X, result, labels, top, log, encoder=None, known=None):
     n_outliers = int((result["label"] == -1).sum())
     log(f"flagged {n_outliers} of {len(X)} rows as outliers ({n_outliers / len(X):.1%})")
     if labels is not None:
         truth = pd.Series(labels).astype(int).to_numpy()
-        roc_auc = roc_auc_score(truth, -result["score"])
-        average_precision = average_precision_score(truth, -result["score"])
+        scores = -result["score"].to_numpy()
+        # The known anomalies were given: judge the detector on the other rows.
+        rows = known != 1 if known is not None else slice(None)
+        roc_auc = roc_auc_score(truth[rows], scores[rows])
+        average_precision = average_precision_score(truth[rows], scores[rows])
+        judged = "" if known is None else ", on the rows not given as known anomalies"
         log(
-            f"against column '{labels.name}': ROC-AUC {roc_auc:.3f}, "
+            f"against column '{labels.name}'{judged}: ROC-AUC {roc_auc:.3f}, "
             f"average precision {average_precision:.3f}"
         )
     worst = result["score"].nsmallest(top).index
@@ -193,10 +208,15 @@ def _report_detection(detector, X, result, labels, top, log, encoder=None):
     errors = pd.DataFrame(detector.feature_errors(X.loc[worst]), index=worst, columns=X.columns)
     if encoder is not None:  # name the table's columns, not their one-hot indicators
         errors = encoder.merge_columns(errors)
+    combined = (
+        "the largest is the outlier score"
+        if known is None
+        else "the score weighs the classifier's against the largest of the others"
+    )
     log(
         f"top {len(worst)} outliers (row: surprisal of the {' / '.join(detector.source_names_)}"
-        ", the largest is the outlier score; the autoencoder's reconstruction + code "
-        "parts; features reconstructed worst):"
+        f", {combined}; the autoencoder's reconstruction + code parts; features "
+        "reconstructed worst):"
     )
     for row, surprisals, (reconstruction, code) in zip(worst, sources, components, strict=True):
         features = ", ".join(errors.loc[row].nlargest(3).index)
@@ -236,7 +256,7 @@ def main(argv=None):
             print(message, file=sys.stderr)
 
     try:
-        table, labels = _load(args)
+        table, labels, known_anomalies = _load(args)
         estimator = _estimator(args)
         log(
             f"sklearn-ae {args.command}: {table.shape[0]} rows x {table.shape[1]} features "
@@ -246,7 +266,7 @@ def main(argv=None):
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            estimator.fit(X)
+            estimator.fit(X, known_anomalies)
         for warning in caught:
             log(f"note: {warning.message}")
         log(
@@ -258,7 +278,11 @@ def main(argv=None):
                 {"score": estimator.score_samples(X), "label": estimator.predict(X)},
                 index=X.index,
             )
-            _report_detection(estimator, X, result, labels, args.top, log, encoder)
+            known = None
+            if known_anomalies is not None:
+                known = known_anomalies.fillna(-1).to_numpy()
+                log(f"learned from {int((known == 1).sum())} known anomalies")
+            _report_detection(estimator, X, result, labels, args.top, log, encoder, known)
         else:
             result = estimator.set_output(transform="pandas").transform(X)
             if args.command == "denoise" and encoder is not None:

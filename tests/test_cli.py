@@ -250,3 +250,25 @@ def test_segment_boundary_value_closes_the_gaps_of_that_class(image_folders, cap
     assert main([*args, "--boundary-value", "0"]) == 0
     assert main([*args, "--boundary-value", "7"]) == 2
     assert "boundary_class=7 is not one of the classes of y ([0, 255])" in capsys.readouterr().err
+
+
+def test_detect_learns_from_a_column_of_known_anomalies(tmp_path, capsys):
+    from sklearn_ae.datasets import load_breast_cancer_outliers
+
+    frame = load_breast_cancer_outliers(as_frame=True)
+    table = frame.data.assign(outlier=frame.target)
+    known = np.full(len(table), np.nan)  # empty cells: unlabelled
+    known[np.flatnonzero(frame.target == 1)[:5]] = 1
+    data = tmp_path / "in.csv"
+    table.assign(confirmed=known).to_csv(data, index=False)
+    args = ["detect", "-i", str(data), "--label-column", "outlier", "--labels", "confirmed"]
+    assert main([*args, "--max-iter", "3", "--hidden-layer-sizes", "8"]) == 0
+    report = capsys.readouterr().err
+    assert "378 rows x 30 features" in report  # both columns left out of training
+    assert "learned from 5 known anomalies" in report
+    assert "on the rows not given as known anomalies: ROC-AUC" in report
+    assert "known_anomalies / classifier" in report
+
+    table.assign(confirmed=np.where(frame.target == 1, 2, -1)).to_csv(data, index=False)
+    assert main([*args, *FAST_ARGS]) == 2
+    assert "y holds values [2.0] other than 1" in capsys.readouterr().err
