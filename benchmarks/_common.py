@@ -2,6 +2,7 @@
 
 import csv
 import platform
+import shlex
 import statistics
 import sys
 import time
@@ -70,7 +71,7 @@ def write_results(name, title, details, header, rows):
 
 def command():
     """The command line that ran this script, as the README would give it."""
-    return " ".join(["python", f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]])
+    return shlex.join(["python", f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]])
 
 
 def markdown_table(header, rows):

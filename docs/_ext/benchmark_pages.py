@@ -39,6 +39,7 @@ GROUPS = {
         "outliers_sources",
         "outliers_holdout",
         "outliers_missing",
+        "outliers_labels",
     ],
     "Missing values": ["imputation"],
     "Images: reduction and denoising": [
