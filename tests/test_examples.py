@@ -28,6 +28,11 @@ CHECKS = {
         r"autoencoder: \{'aetransformer__n_components': \d+\} accuracy 0\.\d+",
         True,
     ),
+    "plot_known_anomalies.py": (
+        r"no known anomalies: test ROC-AUC 0\.\d+\n( ?\d+ known anomalies: test ROC-AUC 0\.\d+ "
+        r"\(HistGradientBoosting 0\.\d+\)\n){4}sources: .*known_anomalies, classifier",
+        True,
+    ),
     "plot_loss_curve.py": (r"epochs run \(n_iter_\): \d+ of at most 300", False),
     "plot_roc_vs_isolation_forest.py": (
         r"AEOutlierDetector: ROC-AUC 0\.\d+\n\s*autoencoder alone: ROC-AUC 0\.\d+\n"
