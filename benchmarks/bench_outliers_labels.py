@@ -21,9 +21,11 @@ Methods, each given the same labels:
   dependencies and it runs on the torch of this project. PReNet draws pairs
   of known anomalies and cannot run with a single one: those runs are
   reported as missing, and a table compares all methods on the runs that
-  every method scored.
+  every method scored;
+- PyOD's XGBOD (Zhao and Hryniewicki 2018): gradient boosting (xgboost) on
+  the features and the scores of PyOD's unsupervised detectors.
 
-Each run replaces the saved results of the collections it ran on
+Each run replaces the saved results of the collections and methods it ran
 (``results/outliers_labels.csv``) and rewrites the tables of all of them.
 
     python benchmarks/bench_outliers_labels.py [--collections odds holdout] [--methods NAME ...]
@@ -84,6 +86,14 @@ def _deepod(name):
     return fit_score
 
 
+def xgbod(X_train, labels, X_test, seed):
+    from pyod.models.xgbod import XGBOD
+
+    model = XGBOD(random_state=seed)
+    model.fit(X_train, (labels == 1).astype(int))
+    return model.decision_function(X_test)
+
+
 METHODS = {
     "AEOutlierDetector (no labels)": unsupervised,
     "AEOutlierDetector (labels)": with_labels,
@@ -91,6 +101,7 @@ METHODS = {
     "DevNet": _deepod("DevNet"),
     "DeepSAD": _deepod("DeepSAD"),
     "PReNet": _deepod("PReNet"),
+    "XGBOD": xgbod,
 }
 
 IGNORE_LABELS = {"AEOutlierDetector (no labels)"}
@@ -165,19 +176,21 @@ def _pivot(means, metric):
 
 
 def merge(results):
-    """The saved results of the other collections, with these."""
+    """The saved results, those of the collections and methods just run replaced."""
     path = RESULTS / "outliers_labels.csv"
     if not path.is_file():
         return results
     saved = pd.read_csv(path)
-    kept = saved[~saved["collection"].isin(results["collection"].unique())]
-    return pd.concat([kept, results], ignore_index=True)
+    run = saved.set_index(["collection", "method"]).index.isin(
+        results.set_index(["collection", "method"]).index.unique()
+    )
+    return pd.concat([saved[~run], results], ignore_index=True)
 
 
 def write(results):
     results.to_csv(RESULTS / "outliers_labels.csv", index=False)
     means = summarise(results)
-    runs = results.drop_duplicates("collection")[["collection", "machine", "command"]]
+    runs = results.drop_duplicates(["collection", "command"])[["collection", "machine", "command"]]
     parts = [
         "# Anomaly detection with a few known anomalies\n",
         *(
