@@ -160,6 +160,18 @@ def training_data(args, log):
     return np.stack(images), np.stack(masks), to_segment, [p.stem for p in predict], truth
 
 
+def check_boundary_value(value, Y, ignore_value):
+    """Refuse a --boundary-value that no mask holds, before training."""
+    if value is None:
+        return
+    values = np.unique(Y)
+    values = values[values != ignore_value] if ignore_value is not None else values
+    if value not in values:
+        raise ValueError(
+            f"--boundary-value {value} is not a value of the masks ({values.tolist()})."
+        )
+
+
 def estimator(args):
     params = {
         "random_state": args.random_state,
@@ -192,6 +204,7 @@ def run_segment(args):
 
     try:
         X, Y, to_segment, names, truth = training_data(args, log)
+        check_boundary_value(args.boundary_value, Y, args.ignore_value)
         segmenter = estimator(args)
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:

@@ -249,7 +249,7 @@ def test_segment_boundary_value_closes_the_gaps_of_that_class(image_folders, cap
     args += [str(image_folders["masks"]), *SEGMENT_ARGS]
     assert main([*args, "--boundary-value", "0"]) == 0
     assert main([*args, "--boundary-value", "7"]) == 2
-    assert "boundary_class=7 is not one of the classes of y ([0, 255])" in capsys.readouterr().err
+    assert "--boundary-value 7 is not a value of the masks ([0, 255])" in capsys.readouterr().err
 
 
 def test_detect_learns_from_a_column_of_known_anomalies(tmp_path, capsys):
