@@ -97,7 +97,8 @@ class KnownAnomalyScorer:
     >>> X = np.r_[rng.normal(size=(200, 2)), rng.normal(5, 0.5, size=(10, 2))]
     >>> anomalies = np.zeros(210, dtype=bool)
     >>> anomalies[-5:] = True  # half of the far group is known
-    >>> scorer = KnownAnomalyScorer(random_state=0).fit(X, np.zeros((210, 1)), anomalies)
+    >>> scorer = KnownAnomalyScorer(random_state=0)
+    >>> held_out = scorer.fit_held_out(X, np.zeros((210, 1)), anomalies)
     >>> surprisals = scorer.surprisals(X, np.zeros((210, 1)))
     >>> bool(surprisals[200:205, 0].min() > surprisals[:200, 0].max())  # the rest of the group
     True
@@ -106,19 +107,14 @@ class KnownAnomalyScorer:
     def __init__(self, random_state):
         self.random_state = random_state
 
-    def fit(self, X, detector_surprisals, anomalies):
-        """Fit on all training rows, their detectors' surprisals and the known anomalies."""
-        self.fit_held_out(X, detector_surprisals, anomalies)
-        return self
-
     def fit_held_out(self, X, detector_surprisals, anomalies):
-        """Fit, and return the two surprisals of the training rows, held out.
+        """Fit on all training rows, their detectors' surprisals and the known anomalies.
 
-        Held out means as a new sample would get them: the classifier's
-        surprisal from its out-of-fold probability, a known anomaly's
-        similarity from the distance to the nearest *other* known anomaly
-        (0 when it is the only one). These set the threshold of the outlier
-        score.
+        Returns the two surprisals of the training rows, held out, that is
+        as a new sample would get them: the classifier's surprisal from its
+        out-of-fold probability, a known anomaly's similarity from the
+        distance to the nearest *other* known anomaly (0 when it is the only
+        one). These set the threshold of the outlier score.
 
         Returns
         -------

@@ -459,8 +459,15 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
             sources = list(sources.values())
             self.surprisal_calibration_ = np.stack([fit_surprisal(s) for s in sources])
             self.__dict__.pop("known_anomalies_", None)
+            surprisals = self._surprisals(sources)
             if labelled:
-                detector_surprisals = self._surprisals(self._detector_scores(X))
+                # The other rows' scores came with the fits: score only the
+                # known anomalies, which the detectors did not train on.
+                detector_surprisals = np.empty((X.shape[0], len(sources)))
+                detector_surprisals[~anomalies] = surprisals
+                detector_surprisals[anomalies] = self._surprisals(
+                    self._detector_scores(X[anomalies])
+                )
                 seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
                 self.known_anomalies_ = KnownAnomalyScorer(seed)
                 # Held out: the threshold must see the known anomalies'
@@ -468,8 +475,6 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
                 learned = self.known_anomalies_.fit_held_out(X, detector_surprisals, anomalies)
                 names += ["known_anomalies", "classifier"]
                 surprisals = np.column_stack([detector_surprisals, learned])
-            else:
-                surprisals = self._surprisals(sources)
             self.source_names_ = np.array(names, dtype=object)
             scores = self._outlier_score(surprisals)
         if self.contamination == "auto" and labelled and _enough_labels(anomalies, normals):
