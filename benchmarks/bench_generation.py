@@ -1,4 +1,4 @@
-"""Generation: AEGenerator's VAE and diffusion model against GaussianMixture.
+"""Generation: AEGenerator's VAE, diffusion and codebook models against GaussianMixture.
 
 Digits: ``load_digits`` pixels divided by 16, 30 % held out
 (``train_test_split(random_state=0)``). Each model is fitted on the
@@ -13,8 +13,24 @@ clipped to [0, 1] and rounded to the data's 1/16 grid in the same way.
   AEGenerator a lower bound on it (the VAE's ELBO, the diffusion model's
   estimated variational bound). Both are densities of x in the same units.
 - Sampling time per 1,000 rows.
+- Distance-to-closest-record ratio: the mean Euclidean distance from each
+  sample to its nearest training row, over the same for the held-out rows.
+  Near 0 means copies of training rows; about 1 or more, none.
 
 The reference is ``GaussianMixture(n_components=10, random_state=seed)``.
+
+Conditional (digits): every model is fitted with the digit classes,
+``fit(X_train, y_train)``; the mixture reference fits one
+``GaussianMixture(n_components=3)`` per class. An ``SVC()`` trained on the
+real training digits labels 1,000 samples drawn for each class:
+
+- Class accuracy: share of the samples it labels as the class they were
+  drawn for (beside it, its accuracy on the real held-out digits).
+- Per-class two-sample accuracy: for each class, as many of its samples as
+  it has held-out digits against those digits; the mean over classes.
+- Two-sample accuracy of ``sample(n)`` without y (classes drawn in the
+  training proportions) against all held-out digits, and the
+  distance-to-closest-record ratio of those samples.
 
 Table: ``load_breast_cancer`` (569 rows, 30 features, 2 classes), 30 %
 held out (stratified, ``random_state=0``). AEGenerator has no
@@ -37,9 +53,9 @@ digits, the image networks ("conv" for the VAE, "unet" for diffusion, with
 ``image_shape=(1, 8, 8)``) beside the default "mlp"; seeds set
 ``random_state`` of every method; results are means over the seeds.
 
-    python benchmarks/bench_generation.py            # 3 seeds, digits and table
-    python benchmarks/bench_generation.py --figure   # also the grid of samples
-    python benchmarks/bench_generation.py --figure-only   # the grid alone (seed 0)
+    python benchmarks/bench_generation.py            # 3 seeds, every part
+    python benchmarks/bench_generation.py --parts conditional --figure
+    python benchmarks/bench_generation.py --figure-only   # the grids alone (seed 0)
 """
 
 import argparse
@@ -53,8 +69,10 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import cross_val_score, train_test_split
+from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
 
 from sklearn_ae import AEGenerator
 
@@ -66,9 +84,17 @@ MODELS = {
     "AEGenerator (diffusion)": {"model": "diffusion"},
     "AEGenerator (vae, conv)": {"model": "vae", "architecture": "conv", **IMAGE},
     "AEGenerator (diffusion, unet)": {"model": "diffusion", "architecture": "unet", **IMAGE},
+    "AEGenerator (vq)": {"model": "vq"},
+    "AEGenerator (vq, conv)": {"model": "vq", "architecture": "conv", **IMAGE},
 }
 # The table has no image networks.
-TABLE_MODELS = ["GaussianMixture", "AEGenerator (vae)", "AEGenerator (diffusion)"]
+TABLE_MODELS = [
+    "GaussianMixture",
+    "AEGenerator (vae)",
+    "AEGenerator (diffusion)",
+    "AEGenerator (vq)",
+]
+SAMPLES_PER_CLASS = 1_000
 
 
 def two_sample_accuracy(real, samples):
@@ -77,6 +103,16 @@ def two_sample_accuracy(real, samples):
     y = np.r_[np.zeros(len(real)), np.ones(len(samples))]
     classifier = HistGradientBoostingClassifier(random_state=0)
     return float(cross_val_score(classifier, X, y, cv=5).mean())
+
+
+def copy_ratio(X_train, X_test, samples):
+    """Mean distance to the closest training row: samples over held-out rows."""
+    neighbours = NearestNeighbors(n_neighbors=1).fit(X_train)
+    distance = {
+        name: neighbours.kneighbors(rows)[0].mean()
+        for name, rows in (("samples", samples), ("held-out", X_test))
+    }
+    return float(distance["samples"] / distance["held-out"])
 
 
 def on_digit_grid(samples):
@@ -88,12 +124,38 @@ def best_bic_mixture(X, seed):
     return min(mixtures, key=lambda mixture: mixture.bic(X))
 
 
-def fit_model(name, X, seed, *, table=False):
+def fit_model(name, X, seed, *, table=False, y=None):
     if MODELS[name] is None:
+        if y is not None:
+            return MixturePerClass(seed).fit(X, y)
         if table:
             return best_bic_mixture(X, seed)
         return GaussianMixture(n_components=10, random_state=seed).fit(X)
-    return AEGenerator(**MODELS[name], random_state=seed).fit(X)
+    return AEGenerator(**MODELS[name], random_state=seed).fit(X, y)
+
+
+class MixturePerClass:
+    """The conditional reference: one GaussianMixture(3) per class."""
+
+    def __init__(self, seed):
+        self.seed = seed
+
+    def fit(self, X, y):
+        self.classes_, counts = np.unique(y, return_counts=True)
+        self.class_prior_ = counts / len(y)
+        self.mixtures_ = [
+            GaussianMixture(3, random_state=self.seed).fit(X[y == c]) for c in self.classes_
+        ]
+        return self
+
+    def sample(self, n_samples, y=None):
+        if y is not None:
+            index = int(np.searchsorted(self.classes_, y))
+            return self.mixtures_[index].sample(n_samples)[0]
+        rng = np.random.default_rng(self.seed)
+        counts = rng.multinomial(n_samples, self.class_prior_)
+        rows = np.vstack([m.sample(k)[0] for m, k in zip(self.mixtures_, counts, strict=True) if k])
+        return rows[rng.permutation(n_samples)]
 
 
 def draw(model, n_samples):
@@ -122,6 +184,7 @@ def digits(seeds, save=True):
                 [
                     two_sample_accuracy(X_test, samples),
                     model.score(X_test) / X.shape[1],
+                    copy_ratio(X_train, X_test, samples),
                     fit_seconds,
                     sample_seconds,
                 ]
@@ -131,6 +194,7 @@ def digits(seeds, save=True):
         "method",
         "two-sample accuracy",
         "held-out log-lik / dim",
+        "closest-record ratio",
         "fit s",
         "sample s / 1,000",
     ]
@@ -142,6 +206,79 @@ def digits(seeds, save=True):
     )
     if save:
         write_results("generation_digits", "Generation: digits", details, header, rows)
+    return grids
+
+
+CONDITIONAL_MODELS = [
+    "GaussianMixture",
+    "AEGenerator (vae)",
+    "AEGenerator (vae, conv)",
+    "AEGenerator (diffusion)",
+    "AEGenerator (diffusion, unet)",
+    "AEGenerator (vq)",
+    "AEGenerator (vq, conv)",
+]
+
+
+def conditional(seeds, save=True):
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X / 16, y, test_size=0.3, random_state=0)
+    classifier = SVC().fit(X_train, y_train)
+    real_accuracy = classifier.score(X_test, y_test)
+    results = {name: [] for name in CONDITIONAL_MODELS}
+    grids = {}
+    for seed in seeds:
+        for name in CONDITIONAL_MODELS:
+            start = time.perf_counter()
+            model = fit_model(name, X_train, seed, y=y_train)
+            fit_seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            by_class = {c: on_digit_grid(model.sample(SAMPLES_PER_CLASS, y=c)) for c in range(10)}
+            sample_seconds = (time.perf_counter() - start) / (10 * SAMPLES_PER_CLASS) * 1000
+            class_accuracy = np.mean(
+                [np.mean(classifier.predict(rows) == c) for c, rows in by_class.items()]
+            )
+            per_class = np.mean(
+                [
+                    two_sample_accuracy(X_test[y_test == c], rows[: np.sum(y_test == c)])
+                    for c, rows in by_class.items()
+                ]
+            )
+            marginal = on_digit_grid(model.sample(len(X_test)))
+            if seed == seeds[0]:
+                grids[name] = np.stack([rows[:3] for rows in by_class.values()], axis=1)
+            results[name].append(
+                [
+                    class_accuracy,
+                    per_class,
+                    two_sample_accuracy(X_test, marginal),
+                    copy_ratio(X_train, X_test, marginal),
+                    fit_seconds,
+                    sample_seconds,
+                ]
+            )
+            print(name, seed, np.round(results[name][-1], 3), flush=True)
+    header = [
+        "method",
+        "class accuracy",
+        "per-class two-sample accuracy",
+        "two-sample accuracy",
+        "closest-record ratio",
+        "fit s",
+        "sample s / 1,000",
+    ]
+    rows = [_summary_row(name, values) for name, values in results.items()]
+    details = (
+        f"load_digits / 16, 30 % held out, fit with the digit classes; seeds {seeds}, mean "
+        "(and std) over seeds. Class accuracy: an SVC trained on the real training digits "
+        f"labels {SAMPLES_PER_CLASS:,} samples per class (it scores {real_accuracy:.3f} on "
+        "the real held-out digits). Two-sample accuracies: 0.5 is indistinguishable "
+        "(lower is better)."
+    )
+    if save:
+        write_results(
+            "generation_conditional", "Generation: digits by class", details, header, rows
+        )
     return grids
 
 
@@ -199,6 +336,29 @@ def _summary_row(name, values):
     return [name, *cells]
 
 
+def class_figure(grids):
+    """Three samples of each digit class per model, one block of rows per model."""
+    import matplotlib.pyplot as plt
+
+    n_rows = 3 * len(grids)
+    fig, axes = plt.subplots(n_rows, 10, figsize=(6.5, 0.62 * n_rows + 0.4))
+    for block, (name, images) in enumerate(grids.items()):
+        for r in range(3):
+            for c in range(10):
+                ax = axes[3 * block + r, c]
+                ax.imshow(images[r, c].reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
+                ax.set_xticks([])
+                ax.set_yticks([])
+        label = name.replace("AEGenerator ", "").replace("GaussianMixture", "mixture per class")
+        axes[3 * block + 1, 0].set_ylabel(label, rotation=0, ha="right", va="center")
+    for c in range(10):
+        axes[0, c].set_title(str(c))
+    fig.suptitle("sample(3, y=digit) for each model")
+    fig.tight_layout()
+    fig.savefig(RESULTS / "generation_conditional.png", dpi=110)
+    print("wrote", RESULTS / "generation_conditional.png")
+
+
 def figure(grids):
     import matplotlib.pyplot as plt
 
@@ -218,20 +378,35 @@ def figure(grids):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=SEEDS)
-    parser.add_argument("--figure", action="store_true", help="also draw the sample grid")
     parser.add_argument(
-        "--figure-only", action="store_true", help="only the grid (first seed), no tables"
+        "--parts",
+        nargs="+",
+        choices=["digits", "conditional", "table"],
+        default=["digits", "conditional", "table"],
+    )
+    parser.add_argument("--figure", action="store_true", help="also draw the sample grids")
+    parser.add_argument(
+        "--figure-only", action="store_true", help="only the grids (first seed), no tables"
     )
     args = parser.parse_args()
     setup()
     warnings.simplefilter("ignore")
     if args.figure_only:
-        figure(digits(args.seeds[:1], save=False))
+        if "digits" in args.parts:
+            figure(digits(args.seeds[:1], save=False))
+        if "conditional" in args.parts:
+            class_figure(conditional(args.seeds[:1], save=False))
         return
-    grids = digits(args.seeds)
-    if args.figure:
-        figure(grids)
-    table(args.seeds)
+    if "digits" in args.parts:
+        grids = digits(args.seeds)
+        if args.figure:
+            figure(grids)
+    if "conditional" in args.parts:
+        grids = conditional(args.seeds)
+        if args.figure:
+            class_figure(grids)
+    if "table" in args.parts:
+        table(args.seeds)
 
 
 if __name__ == "__main__":

@@ -571,6 +571,7 @@ class BaseAutoencoder(
         return default_criterion(missing_values)
 
     def _warn_if_not_converged(self, net, n_epochs, max_epochs):
+        name = getattr(self, "_name_in_warnings", type(self).__name__)
         stopper = dict(net.callbacks_)["stopper"]
         if stopper.misses_ >= stopper.patience:
             return
@@ -580,14 +581,14 @@ class BaseAutoencoder(
             if self.max_iter == "auto":
                 return  # a training budget by design, not a failure to converge
             warnings.warn(
-                f"{type(self).__name__}: maximum iterations ({self.max_iter}) "
+                f"{name}: maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
                 ConvergenceWarning,
                 stacklevel=3,
             )
         else:
             warnings.warn(
-                f"{type(self).__name__}: training was interrupted after "
+                f"{name}: training was interrupted after "
                 f"{n_epochs} of {max_epochs} epochs; the model keeps the "
                 "weights reached so far.",
                 UserWarning,

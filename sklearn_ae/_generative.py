@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-from .nn import DiffusionModel, VariationalAutoencoder
+from .nn import DiffusionModel, VariationalAutoencoder, VQAutoencoder
 from .nn._registry import accepts_image_shape, bypasses_code, module_arguments
 
 # A VAE's ELBO averages its expectation over z over this many draws, and
@@ -21,6 +21,10 @@ DIFFUSION_EPOCH_RANGE = (1, 2_000)
 
 #: The network class of each generative model.
 GENERATIVE_NETWORKS = {"vae": VariationalAutoencoder, "diffusion": DiffusionModel}
+#: The codebook model: a VQ autoencoder, then a prior over its codebook indices.
+CODEBOOK_MODEL = "vq"
+#: Architectures that name the VQ autoencoder's encoder and decoder.
+CODEBOOK_ARCHITECTURES = ("mlp", "conv", "vq")
 
 
 class GenerativeNetworkMixin:
@@ -37,8 +41,10 @@ class GenerativeNetworkMixin:
     """
 
     def _generative_model(self):
-        """ "vae", "diffusion" or None (a plain autoencoder)."""
-        return self.model if self.model in GENERATIVE_NETWORKS else None
+        """ "vae", "diffusion", "vq" or None (a plain autoencoder)."""
+        if self.model in GENERATIVE_NETWORKS or self.model == CODEBOOK_MODEL:
+            return self.model
+        return None
 
     def _missing_values_refusal(self):
         model = self._generative_model()
@@ -74,11 +80,26 @@ class GenerativeNetworkMixin:
 
     def _network_class(self):
         model = self._generative_model()
+        if model == CODEBOOK_MODEL:
+            return VQAutoencoder
         return GENERATIVE_NETWORKS[model] if model else super()._network_class()
 
     def _module_class(self):
-        module_class = super()._module_class()
         model = self._generative_model()
+        if model == CODEBOOK_MODEL:
+            if self.architecture not in CODEBOOK_ARCHITECTURES:
+                raise ValueError(
+                    f"{type(self).__name__}(model='vq') trains a VQ autoencoder with an MLP "
+                    "encoder ('mlp', for tables) or a convolutional one ('conv', for images "
+                    f"with image_shape), not architecture={self.architecture!r}."
+                )
+            if self.architecture == "conv" and self.image_shape_ is None:
+                raise ValueError(
+                    "architecture='conv' works on images: pass image_shape=(channels, "
+                    "height, width), with one flattened image per row of X, or a 4-D X."
+                )
+            return VQAutoencoder
+        module_class = super()._module_class()
         if model is None:
             return module_class
         if hasattr(module_class, "codebook_indices") or (
@@ -104,12 +125,22 @@ class GenerativeNetworkMixin:
             and not on_images
         ):
             return DiffusionModel.default_hidden_layer_sizes
+        if (
+            self.hidden_layer_sizes is None
+            and self._generative_model() == CODEBOOK_MODEL
+            and self.architecture == "mlp"
+        ):
+            return VQAutoencoder.default_hidden_layer_sizes  # not the image default
         return super()._hidden_layer_sizes(module_class)
 
     def _network(self, module_class, shared):
         model = self._generative_model()
         if model is None:
             return super()._network(module_class, shared)
+        if model == CODEBOOK_MODEL:
+            if self.architecture == "mlp":
+                shared = {**shared, "image_shape": None}  # an MLP over the pixels
+            return VQAutoencoder, module_arguments(VQAutoencoder, shared, self.architecture_params)
         own = {"backbone": self.architecture, "backbone_params": self.architecture_params}
         if model == "vae":
             own.update(
@@ -119,8 +150,14 @@ class GenerativeNetworkMixin:
             )
         else:
             own.update(n_steps=self.n_noise_levels)
+        if self._n_classes():
+            own.update(n_classes=self._n_classes())
         network_class = GENERATIVE_NETWORKS[model]
         return network_class, module_arguments(network_class, shared, own)
+
+    def _n_classes(self):
+        """Classes the network is conditioned on; 0 for none."""
+        return 0
 
     def _scaled_constant_features(self):
         """``{index: value}`` of the features constant in training, scaled like X.
@@ -163,7 +200,7 @@ class GenerativeNetworkMixin:
         model = self._generative_model()
         if model is None:
             return rows
-        passes = ELBO_DRAWS if model == "vae" else BOUND_LEVELS
+        passes = {"vae": ELBO_DRAWS, "diffusion": BOUND_LEVELS}.get(model, 1)
         return max(64, rows // passes // 64 * 64)
 
     def _fixed_noise(self, n_rows, n_columns):

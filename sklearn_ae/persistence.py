@@ -24,6 +24,8 @@ TRUSTED_TYPES = (
     "sklearn_ae._segmenter.AESegmenter",
     "sklearn_ae._transformer.AETransformer",
     "sklearn_ae._known_anomalies.KnownAnomalyScorer",
+    "sklearn_ae._code_prior.CodePriorFitter",
+    "sklearn_ae._calibration.OutputCalibration",
     "sklearn.tree._tree.Tree",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 )

@@ -43,6 +43,7 @@ ESTIMATORS = [
     AEGenerator(model="diffusion", n_noise_levels=50, n_sampling_steps=5, **DIFFUSION),
     AEGenerator(architecture="conv", **LINE),
     AEGenerator(model="diffusion", architecture="unet", n_sampling_steps=5, **LINE),
+    AEGenerator(model="vq", prior_params={"width": 8, "n_blocks": 1, "n_heads": 2}, **FAST),
     AEOutlierDetector(model="vae", **FAST),
     AEDenoiser(model="diffusion", n_noise_levels=50, **DIFFUSION),
     AESegmenter(**PIXELS),

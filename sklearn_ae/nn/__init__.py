@@ -11,6 +11,7 @@ from ._diffusion import DiffusionModel
 from ._image import ImageRows
 from ._losses import MaskedMSELoss, PixelCrossEntropyLoss, TrimmedMSELoss
 from ._mlp import ACTIVATIONS, MLPAutoencoder
+from ._prior import CodePrior
 from ._quantizer import VectorQuantizer
 from ._registry import ARCHITECTURES, get_architecture
 from ._transformer import TransformerAutoencoder
@@ -21,6 +22,7 @@ from ._vq import VQAutoencoder
 __all__ = [
     "ACTIVATIONS",
     "ARCHITECTURES",
+    "CodePrior",
     "ConvAutoencoder",
     "DiffusionModel",
     "ImageRows",

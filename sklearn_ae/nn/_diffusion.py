@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ._checks import check_integer
@@ -14,6 +15,10 @@ from ._train_mode import LazyTrainMode
 
 # Tables: the noise level enters the network as this many sinusoidal features.
 TIME_FEATURES = 16
+
+# With classes, this share of the training rows is shown without its class,
+# so that one network models p(x) too (classifier-free guidance).
+P_UNCONDITIONAL = 0.1
 
 # Offset of the cosine schedule (Nichol and Dhariwal, 2021).
 _COSINE_OFFSET = 0.008
@@ -67,6 +72,14 @@ class DiffusionModel(LazyTrainMode, nn.Module):
         The backbone's own arguments (the estimators' ``architecture_params``).
     n_steps : int, default=1000
         Number of noise levels of the forward process.
+    n_classes : int, default=0
+        Classes to condition on; 0 for an unconditional model. With classes,
+        the rows given to :meth:`forward` end with one more value, the class
+        index, and the backbone also sees the class one-hot (as
+        ``n_classes`` more inputs on tables, or channels on images). In
+        training, ``P_UNCONDITIONAL`` of the rows lose their class, so that
+        the same network also models the data without it, which
+        classifier-free guidance needs (Ho and Salimans, 2022).
 
     Examples
     --------
@@ -91,10 +104,12 @@ class DiffusionModel(LazyTrainMode, nn.Module):
         backbone="mlp",
         backbone_params=None,
         n_steps=1000,
+        n_classes=0,
     ):
         super().__init__()
         owner = type(self).__name__
         self.n_steps = check_integer(n_steps, "n_noise_levels", owner, minimum=2)
+        self.n_classes = check_integer(n_classes, "n_classes", owner, minimum=0)
         self.n_features = n_features
         backbone_class = get_architecture(backbone)
         backbone_params = dict(backbone_params or {})
@@ -108,12 +123,12 @@ class DiffusionModel(LazyTrainMode, nn.Module):
         if image_shape is not None and accepts_image_shape(backbone_class):
             channels, height, width = check_image_shape(image_shape, n_features)
             self.image_shape = (channels, height, width)
-            shared["image_shape"] = (channels + 1, height, width)
-            shared["n_features"] = n_features + height * width
+            shared["image_shape"] = (channels + 1 + self.n_classes, height, width)
+            shared["n_features"] = n_features + (1 + self.n_classes) * height * width
             if "residual" in inspect.signature(backbone_class).parameters:
                 backbone_params.setdefault("residual", False)
         else:
-            shared["n_features"] = n_features + TIME_FEATURES
+            shared["n_features"] = n_features + TIME_FEATURES + self.n_classes
         self.backbone = backbone_class(**module_arguments(backbone_class, shared, backbone_params))
         alpha_bar = torch.as_tensor(cosine_alpha_bar(self.n_steps), dtype=torch.float32)
         self.register_buffer("alpha_bar", alpha_bar, persistent=False)
@@ -126,7 +141,7 @@ class DiffusionModel(LazyTrainMode, nn.Module):
     # ------------------------------------------------------------------
     # Training
     # ------------------------------------------------------------------
-    def predict_velocity(self, x_t, t):
+    def predict_velocity(self, x_t, t, labels=None):
         """Predict the velocity ``v`` of noised rows: the backbone's output.
 
         Parameters
@@ -135,6 +150,8 @@ class DiffusionModel(LazyTrainMode, nn.Module):
             Noised rows.
         t : torch.Tensor of shape (n,), dtype int64
             The step (0-based) of each row.
+        labels : torch.Tensor of shape (n,), integer, or None, default=None
+            Class index of each row, ``n_classes`` for none; None for none.
 
         Returns
         -------
@@ -143,14 +160,21 @@ class DiffusionModel(LazyTrainMode, nn.Module):
         """
         if self.image_shape is None:
             angles = t[:, None].float() * self.frequencies
-            inputs = torch.cat([x_t, angles.sin(), angles.cos()], dim=1)
+            inputs = [x_t, angles.sin(), angles.cos()]
         else:
             _, height, width = self.image_shape
             noise_std = (1 - self.alpha_bar[t]).sqrt()
-            inputs = torch.cat([x_t, noise_std[:, None].expand(-1, height * width)], dim=1)
-        return self.backbone(inputs)[:, : self.n_features]
+            inputs = [x_t, noise_std[:, None].expand(-1, height * width)]
+        if self.n_classes:
+            if labels is None:
+                labels = torch.full_like(t, self.n_classes)
+            one_hot = F.one_hot(labels.long(), self.n_classes + 1)[:, : self.n_classes]
+            if self.image_shape is not None:  # one constant plane per class
+                one_hot = one_hot.repeat_interleave(height * width, dim=1)
+            inputs.append(one_hot.to(x_t.dtype))
+        return self.backbone(torch.cat(inputs, dim=1))[:, : self.n_features]
 
-    def predict_noise(self, x_t, t):
+    def predict_noise(self, x_t, t, labels=None, guidance=0.0):
         """Estimate the noise in noised rows, from the predicted velocity.
 
         ``eps = sqrt(alpha_bar) v + sqrt(1 - alpha_bar) x_t``: at pure noise
@@ -162,14 +186,28 @@ class DiffusionModel(LazyTrainMode, nn.Module):
             Noised rows.
         t : torch.Tensor of shape (n,), dtype int64
             The step (0-based) of each row.
+        labels : torch.Tensor of shape (n,), integer, or None, default=None
+            Class index of each row, ``n_classes`` for none; None for none.
+        guidance : float, default=0.0
+            Classifier-free guidance strength w: the estimate is ``(1 + w)
+            eps(x, class) - w eps(x)`` (Ho and Salimans, 2022); 0 gives the
+            conditional estimate alone.
 
         Returns
         -------
         eps : torch.Tensor of shape (n, n_features)
             The estimated noise.
         """
+        if guidance and labels is not None:
+            null = torch.full_like(labels, self.n_classes)
+            conditional, unconditional = self.predict_velocity(
+                x_t.repeat(2, 1), t.repeat(2), torch.cat([labels, null])
+            ).chunk(2)
+            velocity = unconditional + (1 + guidance) * (conditional - unconditional)
+        else:
+            velocity = self.predict_velocity(x_t, t, labels)
         alpha_bar = self.alpha_bar[t][:, None]
-        return alpha_bar.sqrt() * self.predict_velocity(x_t, t) + (1 - alpha_bar).sqrt() * x_t
+        return alpha_bar.sqrt() * velocity + (1 - alpha_bar).sqrt() * x_t
 
     def forward(self, x):
         """Noise each row at a random step and predict its velocity.
@@ -181,20 +219,31 @@ class DiffusionModel(LazyTrainMode, nn.Module):
 
         Parameters
         ----------
-        x : torch.Tensor of shape (n, n_features)
-            Rows of the (scaled) data.
+        x : torch.Tensor of shape (n, n_features) or (n, n_features + 1)
+            Rows of the (scaled) data, followed by their class index when
+            the model has classes.
 
         Returns
         -------
         v : torch.Tensor of shape (n, n_features)
             The predicted velocities.
         """
+        x, labels = self.split_labels(x)
+        if labels is not None and self.training:
+            dropped = torch.rand(labels.shape, device=x.device) < P_UNCONDITIONAL
+            labels = labels.masked_fill(dropped, self.n_classes)
         t = torch.randint(0, self.n_steps, (x.shape[0],), device=x.device)
         noise = torch.randn_like(x)
         alpha_bar = self.alpha_bar[t][:, None]
         x_t = alpha_bar.sqrt() * x + (1 - alpha_bar).sqrt() * noise
         self._velocity = alpha_bar.sqrt() * noise - (1 - alpha_bar).sqrt() * x
-        return self.predict_velocity(x_t, t)
+        return self.predict_velocity(x_t, t, labels)
+
+    def split_labels(self, x):
+        """Rows and their class indices (None without classes), from :meth:`forward`'s input."""
+        if not self.n_classes:
+            return x, None
+        return x[:, : self.n_features], x[:, self.n_features].long()
 
     def loss(self, output, target):
         """Compute the mean squared error of the predicted velocity.
@@ -217,7 +266,17 @@ class DiffusionModel(LazyTrainMode, nn.Module):
     # ------------------------------------------------------------------
     # The reverse process
     # ------------------------------------------------------------------
-    def reverse(self, x, start, n_sampling_steps, generator=None, eta=1.0, x0_range=None):
+    def reverse(
+        self,
+        x,
+        start,
+        n_sampling_steps,
+        generator=None,
+        eta=1.0,
+        x0_range=None,
+        labels=None,
+        guidance=0.0,
+    ):
         """Run the reverse process from noised rows to the data.
 
         With one step the result is the network's estimate of the clean
@@ -237,6 +296,10 @@ class DiffusionModel(LazyTrainMode, nn.Module):
             0 gives deterministic DDIM updates, 1 adds DDPM's noise.
         x0_range : tuple of two torch.Tensor of shape (n_features,) or None, default=None
             Lower and upper bounds to clip each step's estimate of the data to.
+        labels : torch.Tensor of shape (n,), integer, or None, default=None
+            Class index of each row, for a model with classes.
+        guidance : float, default=0.0
+            Classifier-free guidance strength (see :meth:`predict_noise`).
 
         Returns
         -------
@@ -246,7 +309,8 @@ class DiffusionModel(LazyTrainMode, nn.Module):
         steps = torch.linspace(start, 0, n_sampling_steps).round().long().unique_consecutive()
         for i, t in enumerate(steps.tolist()):
             alpha_bar = self.alpha_bar[t]
-            noise = self.predict_noise(x, torch.full((x.shape[0],), t, device=x.device))
+            steps_now = torch.full((x.shape[0],), t, device=x.device)
+            noise = self.predict_noise(x, steps_now, labels, guidance)
             x0 = (x - (1 - alpha_bar).sqrt() * noise) / alpha_bar.sqrt()
             if x0_range is not None:
                 x0 = torch.maximum(torch.minimum(x0, x0_range[1]), x0_range[0])
@@ -266,7 +330,16 @@ class DiffusionModel(LazyTrainMode, nn.Module):
                 x = x + sigma * torch.randn(x.shape, generator=generator, device=x.device)
         return x
 
-    def sample(self, n_samples, n_sampling_steps=50, generator=None, eta=1.0, x0_range=None):
+    def sample(
+        self,
+        n_samples,
+        n_sampling_steps=50,
+        generator=None,
+        eta=1.0,
+        x0_range=None,
+        labels=None,
+        guidance=0.0,
+    ):
         """Draw rows from the model, starting from pure noise.
 
         Parameters
@@ -281,6 +354,10 @@ class DiffusionModel(LazyTrainMode, nn.Module):
             0 gives deterministic DDIM updates, 1 adds DDPM's noise.
         x0_range : tuple of two torch.Tensor of shape (n_features,) or None, default=None
             Lower and upper bounds to clip each step's estimate of the data to.
+        labels : torch.Tensor of shape (n_samples,), integer, or None, default=None
+            Class of each row to draw, for a model with classes.
+        guidance : float, default=0.0
+            Classifier-free guidance strength (see :meth:`predict_noise`).
 
         Returns
         -------
@@ -289,7 +366,9 @@ class DiffusionModel(LazyTrainMode, nn.Module):
         """
         device = self.alpha_bar.device
         x = torch.randn(n_samples, self.n_features, generator=generator, device=device)
-        return self.reverse(x, self.n_steps - 1, n_sampling_steps, generator, eta, x0_range)
+        return self.reverse(
+            x, self.n_steps - 1, n_sampling_steps, generator, eta, x0_range, labels, guidance
+        )
 
     def step_for_noise(self, noise_std):
         """Find the step whose noise matches data with Gaussian noise of ``noise_std``.
@@ -372,7 +451,7 @@ class DiffusionModel(LazyTrainMode, nn.Module):
         stratum_weights = np.add.reduceat(weights, edges[:-1])
         return steps, stratum_weights
 
-    def log_likelihood_bound(self, x, steps, stratum_weights, noise):
+    def log_likelihood_bound(self, x, steps, stratum_weights, noise, labels=None):
         """Estimate the variational lower bound on log p(x) of each row.
 
         The decoder at step 1 is a Gaussian of variance ``beta_1``.
@@ -388,6 +467,10 @@ class DiffusionModel(LazyTrainMode, nn.Module):
         noise : torch.Tensor of shape (len(steps), n_features)
             One standard normal row per step, shared by all rows so that a
             row's bound does not depend on its batch.
+        labels : torch.Tensor of shape (n,), integer, or None, default=None
+            Class index of each row (a bound on log p(x | class)), for a
+            model with classes; None bounds log p(x) with the model without
+            class.
 
         Returns
         -------
@@ -399,7 +482,8 @@ class DiffusionModel(LazyTrainMode, nn.Module):
         terms = torch.zeros(x.shape[0], device=x.device)
         for t, weight, eps in zip(steps.tolist(), stratum_weights.tolist(), noise, strict=True):
             x_t = alpha_bar[t].sqrt() * x + (1 - alpha_bar[t]).sqrt() * eps
-            predicted = self.predict_noise(x_t, torch.full((x.shape[0],), t, device=x.device))
+            steps_now = torch.full((x.shape[0],), t, device=x.device)
+            predicted = self.predict_noise(x_t, steps_now, labels)
             terms += weight * (predicted - eps).square().sum(dim=1)
         last = alpha_bar[-1]
         prior = 0.5 * (last * x.square() + (1 - last) - 1 - (1 - last).log()).sum(dim=1)

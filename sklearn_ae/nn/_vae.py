@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from torch.distributions import ContinuousBernoulli
 
-from ._checks import check_real
+from ._checks import check_integer, check_real
 from ._registry import bypasses_code, get_architecture, module_arguments
 from ._train_mode import LazyTrainMode
 
@@ -29,8 +29,10 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
     ``2 * n_components`` values: the encoder's output is the mean and the
     log-variance of the Gaussian posterior q(z | x), and the decoder reads a
     latent z of ``n_components`` values through the first half of its code
-    inputs (the second half is held at zero). The prior p(z) is a standard
-    normal, and the likelihood p(x | z) is
+    inputs (the second half is held at zero, or, with ``n_classes``, holds
+    a learned embedding of the row's class: a conditional VAE, Sohn et al.,
+    2015, whose encoder q(z | x) is left free of the class). The prior p(z)
+    is a standard normal, and the likelihood p(x | z) is
 
     - "gaussian": a normal with the decoder output as mean and one learned
       scale per feature (at least ``MIN_SCALE``), for any real data;
@@ -70,6 +72,10 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         to a normal at that value with scale ``MIN_SCALE``: a learned scale
         starts at 1 and would take thousands of steps to shrink, so samples
         would scatter a value the data never leave.
+    n_classes : int, default=0
+        Classes to condition on; 0 for an unconditional model. With classes,
+        the rows given to :meth:`forward` end with one more value, the class
+        index, and :meth:`elbo` and :meth:`sample` take the class of each row.
 
     Examples
     --------
@@ -97,9 +103,12 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         likelihood="gaussian",
         beta=1.0,
         constant_features=None,
+        n_classes=0,
     ):
         super().__init__()
         owner = type(self).__name__
+        self.n_classes = check_integer(n_classes, "n_classes", owner, minimum=0)
+        self.n_features = n_features
         backbone_class = get_architecture(backbone)
         if bypasses_code(backbone_class) or hasattr(backbone_class, "codebook_indices"):
             raise ValueError(
@@ -123,6 +132,8 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
             "image_shape": image_shape,
         }
         self.backbone = backbone_class(**module_arguments(backbone_class, shared, backbone_params))
+        if self.n_classes:
+            self.class_embedding = nn.Embedding(self.n_classes, n_components)
         if likelihood == "gaussian":
             self.log_scale = nn.Parameter(torch.zeros(n_features))
         constant = torch.zeros(n_features, dtype=torch.bool)
@@ -172,9 +183,23 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         """
         return self.posterior(x)[0]
 
-    def _decoder_output(self, z):
+    def _condition(self, z, labels):
+        """The second half of the decoder's input: the class embedding, or zeros."""
+        if not self.n_classes:
+            return torch.zeros_like(z)
+        if labels is None:
+            raise ValueError(f"{type(self).__name__} has classes: give the class of each row.")
+        return self.class_embedding(labels.long())
+
+    def split_labels(self, x):
+        """Rows and their class indices (None without classes), from :meth:`forward`'s input."""
+        if not self.n_classes:
+            return x, None
+        return x[:, : self.n_features], x[:, self.n_features].long()
+
+    def _decoder_output(self, z, labels=None):
         """Mean (gaussian) or logits (bernoulli) of p(x | z)."""
-        output = self.backbone.decode(torch.cat([z, torch.zeros_like(z)], dim=1))
+        output = self.backbone.decode(torch.cat([z, self._condition(z, labels)], dim=1))
         if self._pins_features:
             output = torch.where(self._constant, self._constant_values, output)
         return output
@@ -185,20 +210,22 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
             return output
         return ContinuousBernoulli(logits=output, validate_args=False).mean
 
-    def decode(self, z):
+    def decode(self, z, labels=None):
         """Map codes to the mean of p(x | z).
 
         Parameters
         ----------
         z : torch.Tensor of shape (n, n_components)
             Latent codes.
+        labels : torch.Tensor of shape (n,), integer, or None, default=None
+            Class index of each row, for a model with classes.
 
         Returns
         -------
         x_hat : torch.Tensor of shape (n, n_features)
             The means of p(x | z).
         """
-        return self._mean(self._decoder_output(z))
+        return self._mean(self._decoder_output(z, labels))
 
     def forward(self, x):
         """Reconstruct rows: the mean of p(x | z) for a z drawn from q(z | x).
@@ -209,20 +236,22 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
 
         Parameters
         ----------
-        x : torch.Tensor of shape (n, n_features)
-            Rows of the (scaled) data.
+        x : torch.Tensor of shape (n, n_features) or (n, n_features + 1)
+            Rows of the (scaled) data, followed by their class index when
+            the model has classes.
 
         Returns
         -------
         x_hat : torch.Tensor of shape (n, n_features)
             The reconstructions.
         """
+        x, labels = self.split_labels(x)
         mean, log_var = self.posterior(x)
         z = mean
         if self.training:
             z = mean + torch.randn_like(mean) * (0.5 * log_var).exp()
         self._kl = _kl_to_standard_normal(mean, log_var)
-        output = self._decoder_output(z)
+        output = self._decoder_output(z, labels)
         if self.likelihood == "bernoulli":
             self._logits = output  # the mean does not give them back
         return self._mean(output)
@@ -234,14 +263,15 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         ----------
         output : torch.Tensor of shape (n, n_features)
             What :meth:`forward` returned for the batch.
-        target : torch.Tensor of shape (n, n_features)
-            The batch itself.
+        target : torch.Tensor of shape (n, n_features) or (n, n_features + 1)
+            The batch itself (with its class indices, which are left out).
 
         Returns
         -------
         loss : torch.Tensor
             A scalar.
         """
+        target, _ = self.split_labels(target)
         output = output if self.likelihood == "gaussian" else self._logits
         nll = -self._log_likelihood(output, target)
         kl, self._kl, self._logits = self._kl, None, None
@@ -270,7 +300,7 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         distribution = ContinuousBernoulli(logits=output, validate_args=False)
         return distribution.log_prob(x.clamp(0.0, 1.0)).sum(dim=1)
 
-    def elbo_terms(self, x, noise):
+    def elbo_terms(self, x, noise, labels=None):
         """Expected log-likelihood and KL term of each row's ELBO.
 
         Parameters
@@ -281,6 +311,8 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
             Standard normal draws shared by all rows: the expectation over
             q(z | x) is their average, the same for a row whatever batch it
             is in.
+        labels : torch.Tensor of shape (n,), integer, or None, default=None
+            Class index of each row, for a model with classes.
 
         Returns
         -------
@@ -293,11 +325,11 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         std = (0.5 * log_var).exp()
         log_likelihood = torch.zeros(x.shape[0], device=x.device)
         for draw in noise:
-            output = self._decoder_output(mean + std * draw)
+            output = self._decoder_output(mean + std * draw, labels)
             log_likelihood += self._log_likelihood(output, x)
         return log_likelihood / len(noise), _kl_to_standard_normal(mean, log_var)
 
-    def elbo(self, x, noise):
+    def elbo(self, x, noise, labels=None):
         """Compute the evidence lower bound of each row.
 
         Parameters
@@ -306,16 +338,19 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
             Rows of the (scaled) data.
         noise : torch.Tensor of shape (n_draws, n_components)
             Standard normal draws of z shared by all rows (see :meth:`elbo_terms`).
+        labels : torch.Tensor of shape (n,), integer, or None, default=None
+            Class index of each row (the ELBO of log p(x | class)), for a
+            model with classes.
 
         Returns
         -------
         elbo : torch.Tensor of shape (n,)
             The ELBO of each row, in nats.
         """
-        log_likelihood, kl = self.elbo_terms(x, noise)
+        log_likelihood, kl = self.elbo_terms(x, noise, labels)
         return log_likelihood - kl
 
-    def sample(self, n_samples, generator=None, *, noise=True):
+    def sample(self, n_samples, generator=None, *, noise=True, labels=None):
         """Draw rows from the model: z from the prior, then x from p(x | z).
 
         Parameters
@@ -326,6 +361,8 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
             Source of the random draws.
         noise : bool, default=True
             False returns the means of p(x | z) instead of draws from it.
+        labels : torch.Tensor of shape (n_samples,), integer, or None, default=None
+            Class of each row to draw, for a model with classes.
 
         Returns
         -------
@@ -334,7 +371,7 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         """
         device = next(self.parameters()).device
         z = torch.randn(n_samples, self.n_components, generator=generator, device=device)
-        output = self._decoder_output(z)
+        output = self._decoder_output(z, labels)
         if not noise:
             return self._mean(output)
         if self.likelihood == "gaussian":

@@ -220,6 +220,23 @@ class VQAutoencoder(LazyTrainMode, nn.Module):
         maps = z.reshape(z.shape[0], *self.grid)
         return self.rows.to_rows(self.decoder(maps))
 
+    def decode_indices(self, indices):
+        """Map codebook indices to rows: look up the entries, then decode.
+
+        Parameters
+        ----------
+        indices : torch.Tensor of shape (n, n_positions), integer
+            Index into the codebook at each position, as returned by
+            :meth:`codebook_indices` (or drawn from a prior over them).
+
+        Returns
+        -------
+        x_hat : torch.Tensor of shape (n, n_features)
+            The decoded rows.
+        """
+        vectors = self.quantizer.codebook[indices.long().reshape(-1)]
+        return self.decode(self._code(vectors, indices.shape[0]))
+
     def forward(self, x):
         """Reconstruct rows from their quantised codes.
 
