@@ -13,7 +13,7 @@ the trained model on the training data.
     python benchmarks/bench_train.py            # tables
     python benchmarks/bench_train.py --images   # conv and U-Net networks
     python benchmarks/bench_train.py --attention   # transformer and vq networks
-    python benchmarks/bench_train.py --generation  # VAE and diffusion (AEGenerator)
+    python benchmarks/bench_train.py --generation  # VAE, diffusion, codebook (AEGenerator)
     python benchmarks/bench_train.py --segmentation  # AESegmenter: crops, turns, flips
 
 ``--segmentation`` trains ``AESegmenter``'s default U-Net on 20 synthetic
@@ -204,6 +204,8 @@ def architecture_rows(group):
                 ]
             )
             print(rows[-1], flush=True)
+    if group == "generation":
+        rows += codebook_rows()
     quality = "loss" if group == "generation" else "MSE"
     header = ["data", "method", "s / epoch", "ratio to plain loop", "ratio to fused loop", quality]
     details = (
@@ -216,8 +218,84 @@ def architecture_rows(group):
             if group == "images"
             else ""
         )
+        + (
+            " The codebook model (vq) trains two networks: the loops train the VQ "
+            f"autoencoder for {EPOCHS} epochs, encode the data and train the prior on the "
+            f"codes for {EPOCHS} epochs; the estimator's time is its whole fit (it also "
+            "measures the decoder's scales and calibration); its loss column is the VQ "
+            "autoencoder's MSE."
+            if group == "generation"
+            else ""
+        )
     )
     write_results(f"train_{group}", f"Training speed: {TITLES[group]}", details, header, rows)
+
+
+# The codebook model on a table and on images: architecture, image_shape,
+# rows, features, extra parameters, batch size.
+CODEBOOK_CASES = [
+    ("mlp", None, 20_000, 30, {"n_components": 8}, BATCH),
+    ("conv", (1, 28, 28), 2_000, 784, {"n_components": 4}, 32),
+]
+
+
+def codebook_rows():
+    """AEGenerator(model="vq"): both stages against two plain loops over the same modules."""
+    rows = []
+    for architecture, shape, n, d, extra, batch in CODEBOOK_CASES:
+        X = make_data(n, d)
+        settings = {
+            "model": "vq",
+            "architecture": architecture,
+            "image_shape": shape,
+            "scaling": None,
+            "max_iter": EPOCHS,
+            "batch_size": batch,
+            "early_stopping": False,
+            "tol": 0.0,
+            "n_iter_no_change": EPOCHS + 1,
+            "random_state": 0,
+            **extra,
+        }
+        probe = AEGenerator(**settings).set_params(max_iter=1).fit(X[:256])
+        stages = [
+            (type(net.module_), net.get_params_for("module"))
+            for net in (probe.net_, probe.prior_.net_)
+        ]
+
+        def loop(fused, stages=stages, X=X, batch=batch):
+            (vq_class, vq_arguments), (prior_class, prior_arguments) = stages
+            vq = plain_loop(X, fused, module=partial(vq_class, **vq_arguments), batch_size=batch)
+            vq.eval()
+            with torch.inference_mode():
+                codes = torch.cat([vq.codebook_indices(b) for b in torch.from_numpy(X).split(4096)])
+            sequences = torch.cat([torch.zeros(len(codes), 1, dtype=torch.long), codes], dim=1)
+            prior = partial(prior_class, **prior_arguments)
+            plain_loop(sequences.numpy(), fused, module=prior, batch_size=batch)
+            return vq
+
+        methods = {
+            "plain torch loops (reference)": lambda loop=loop: loop(False),
+            "plain torch loops, fused Adam": lambda loop=loop: loop(True),
+            "AEGenerator": lambda settings=settings, X=X: (
+                AEGenerator(**settings).fit(X).net_.module_
+            ),
+        }
+        seconds, modules = interleaved_times(list(methods.values()), REPEATS)
+        data = f"{n} x {shape}" if shape else f"{n} x {d}"
+        for name, secs, module in zip(methods, seconds, modules, strict=True):
+            rows.append(
+                [
+                    f"{architecture} vq {data}",
+                    name,
+                    f"{secs / EPOCHS:.3f}",
+                    f"{secs / seconds[0]:.2f}",
+                    f"{secs / seconds[1]:.2f}",
+                    f"{train_mse(module, X):.4f}",
+                ]
+            )
+            print(rows[-1], flush=True)
+    return rows
 
 
 def segmentation_images(n_images=20, size=256, seed=0):

@@ -27,7 +27,7 @@ _PRIOR_TRAINING_PARAMETERS = (
 )
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 #: The prior's dropout unless ``prior_params`` sets it: it trains on few sequences.
-PRIOR_DROPOUT = 0.1
+PRIOR_DROPOUT = 0.2
 
 
 class CodebookModelMixin:

@@ -125,7 +125,7 @@ class AEGenerator(
         draws among all.
     prior_params : dict or None, default=None
         Codebook model only: the prior transformer's size, keys ``width``
-        (128), ``n_blocks`` (4), ``n_heads`` (4) and ``dropout`` (0.1). It
+        (64), ``n_blocks`` (2), ``n_heads`` (4) and ``dropout`` (0.2). It
         trains with the estimator's training parameters (``batch_size``,
         ``max_iter``, early stopping...), on 64 sequences per batch when
         ``batch_size="auto"``.

@@ -38,13 +38,13 @@ class CodePrior(LazyTrainMode, nn.Module):
     n_classes : int, default=0
         Classes of a class-conditional prior; 0 for an unconditional one,
         whose sequences all start with token 0.
-    width : int, default=128
+    width : int, default=64
         Width of the token embeddings and blocks.
-    n_blocks : int, default=4
+    n_blocks : int, default=2
         Transformer blocks.
     n_heads : int, default=4
         Attention heads per block; must divide ``width``.
-    dropout : float, default=0.1
+    dropout : float, default=0.2
         Dropout on the blocks' residual branches and on the embeddings.
 
     Examples
@@ -64,10 +64,10 @@ class CodePrior(LazyTrainMode, nn.Module):
         n_positions,
         codebook_size,
         n_classes=0,
-        width=128,
-        n_blocks=4,
+        width=64,
+        n_blocks=2,
         n_heads=4,
-        dropout=0.1,
+        dropout=0.2,
     ):
         super().__init__()
         owner = type(self).__name__
