@@ -155,22 +155,27 @@ TITLES = {
 }
 
 
+def epoch_settings(architecture, shape, batch, **extra):
+    """Estimator parameters that train for exactly ``EPOCHS`` epochs on the data as it is."""
+    return {
+        "architecture": architecture,
+        "image_shape": shape,
+        "scaling": None,
+        "max_iter": EPOCHS,
+        "batch_size": batch,
+        "early_stopping": False,
+        "tol": 0.0,
+        "n_iter_no_change": EPOCHS + 1,
+        "random_state": 0,
+        **extra,
+    }
+
+
 def architecture_rows(group):
     rows = []
     for architecture, shape, n, d, Estimator, extra, batch in ARCHITECTURE_CASES[group]:
         X = make_data(n, d)
-        settings = {
-            "architecture": architecture,
-            "image_shape": shape,
-            "scaling": None,
-            "max_iter": EPOCHS,
-            "batch_size": batch,
-            "early_stopping": False,
-            "tol": 0.0,
-            "n_iter_no_change": EPOCHS + 1,
-            "random_state": 0,
-            **extra,
-        }
+        settings = epoch_settings(architecture, shape, batch, **extra)
         probe = Estimator(**settings).set_params(max_iter=1).fit(X[:64], X[:64])
         module_class = type(probe.net_.module_)
         arguments = probe.net_.get_params_for("module")
@@ -244,19 +249,7 @@ def codebook_rows():
     rows = []
     for architecture, shape, n, d, extra, batch in CODEBOOK_CASES:
         X = make_data(n, d)
-        settings = {
-            "model": "vq",
-            "architecture": architecture,
-            "image_shape": shape,
-            "scaling": None,
-            "max_iter": EPOCHS,
-            "batch_size": batch,
-            "early_stopping": False,
-            "tol": 0.0,
-            "n_iter_no_change": EPOCHS + 1,
-            "random_state": 0,
-            **extra,
-        }
+        settings = epoch_settings(architecture, shape, batch, model="vq", **extra)
         probe = AEGenerator(**settings).set_params(max_iter=1).fit(X[:256])
         stages = [
             (type(net.module_), net.get_params_for("module"))

@@ -465,8 +465,9 @@ class AEGenerator(
         -------
         X : ndarray of shape (n_samples, `n_features_in_`)
             New rows in the units of the training data, in float64. VAE and
-            codebook rows are draws from p(x | z) for a code z drawn from
-            the prior.
+            codebook rows decode a code z drawn from the prior, as
+            ``decoder_sampling`` says (by default the calibrated decoder
+            mean).
         """
         check_is_fitted(self)
         random_state = self.random_state if random_state is None else random_state
