@@ -1,7 +1,7 @@
 """
-==============================
+=================================
 Digits on demand: sample by class
-==============================
+=================================
 
 A generator is more useful when it can be told *what* to generate.
 ``AEGenerator.fit(X, y)`` learns the distribution of each class's rows,

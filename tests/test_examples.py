@@ -40,6 +40,11 @@ CHECKS = {
         False,
     ),
     "plot_sampling.py": (r"held-out log-likelihood per pixel, VAE \(lower bound\): -?\d", True),
+    "plot_conditional_sampling.py": (
+        r"classes: \[0 1 2 3 4 5 6 7 8 9\]\n(.*\n)*SVC accuracy on samples drawn by class: "
+        r"0\.\d+\n(decoder_sampling='\w+' +two-sample accuracy 0\.\d+\n){3}",
+        True,
+    ),
     "plot_segmentation.py": (
         r"pixel error 0\.\d+\nmembrane F1 0\.\d+\nmean IoU 0\.\d+\n"
         r"adapted Rand error 0\.\d+\nwith boundary_class=0 0\.\d+",
