@@ -47,10 +47,12 @@ print(f"held-out log-likelihood per pixel, GaussianMixture:   {mixture.score(X_t
 # %%
 # Samples
 # -------
-# ``sample(100)`` draws a code z from the prior for each new image and then
-# the image from the decoder's distribution p(x | z): the decoder's mean plus
-# independent pixel noise. ``inverse_transform(z)`` returns the decoder's mean
-# alone, which shows what the model has learned without the noise.
+# ``sample(100)`` draws a code z from the prior for each new image and
+# decodes it. The decoder's mean for z is blurred (each pixel's conditional
+# mean), so by default (``decoder_sampling="calibrated"``) each pixel is
+# mapped onto the distribution of that pixel in the training data.
+# ``inverse_transform(z)`` returns the decoder's raw mean, which shows what
+# the model has learned.
 samples = vae.sample(100)
 z = np.random.RandomState(0).normal(size=(100, vae.n_components_))
 means = vae.inverse_transform(z)
@@ -77,13 +79,14 @@ for ax, (images, title) in zip(axes, panels, strict=True):
 plt.show()
 
 # %%
-# Many decoded means are recognisable digits, though blurred; the samples add
-# pixel noise on top of them, and some codes fall between classes. The three
+# Many decoded means are recognisable digits, though blurred; the samples are
+# the same images with their pixels calibrated to the data's range of
+# values, and some codes fall between classes. The three
 # pixels that are blank in every training image stay blank: the VAE pins a
 # feature that is constant in training to its value. The Gaussian mixture's
 # likelihood per pixel is higher than the VAE's bound in this run (the numbers
-# printed above), and a classifier tells VAE samples from real digits far more
-# easily than the mixture's (see the generation benchmark in the README). For
+# printed above), and a classifier tells VAE samples from real digits more
+# easily than the mixture's (see :ref:`generation`). For
 # sharper samples use ``AEGenerator(model="diffusion", architecture="unet",
 # image_shape=(1, 8, 8))``, which takes a few minutes to train on a laptop
 # CPU.
