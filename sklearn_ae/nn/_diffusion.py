@@ -150,7 +150,7 @@ class DiffusionModel(LazyTrainMode, nn.Module):
             Noised rows.
         t : torch.Tensor of shape (n,), dtype int64
             The step (0-based) of each row.
-        labels : torch.Tensor of shape (n,), integer, or None, default=None
+        labels : torch.Tensor of shape (n,), int, or None, default=None
             Class index of each row, ``n_classes`` for none; None for none.
 
         Returns
@@ -186,7 +186,7 @@ class DiffusionModel(LazyTrainMode, nn.Module):
             Noised rows.
         t : torch.Tensor of shape (n,), dtype int64
             The step (0-based) of each row.
-        labels : torch.Tensor of shape (n,), integer, or None, default=None
+        labels : torch.Tensor of shape (n,), int, or None, default=None
             Class index of each row, ``n_classes`` for none; None for none.
         guidance : float, default=0.0
             Classifier-free guidance strength w: the estimate is ``(1 + w)
@@ -240,7 +240,20 @@ class DiffusionModel(LazyTrainMode, nn.Module):
         return self.predict_velocity(x_t, t, labels)
 
     def split_labels(self, x):
-        """Rows and their class indices (None without classes), from :meth:`forward`'s input."""
+        """Split :meth:`forward`'s input into rows and their class indices.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features) or (n, n_features + 1)
+            Rows, followed by their class index when the model has classes.
+
+        Returns
+        -------
+        rows : torch.Tensor of shape (n, n_features)
+            The rows.
+        labels : torch.Tensor of shape (n,), dtype int64, or None
+            Their class indices; None for a model without classes.
+        """
         if not self.n_classes:
             return x, None
         return x[:, : self.n_features], x[:, self.n_features].long()
@@ -296,7 +309,7 @@ class DiffusionModel(LazyTrainMode, nn.Module):
             0 gives deterministic DDIM updates, 1 adds DDPM's noise.
         x0_range : tuple of two torch.Tensor of shape (n_features,) or None, default=None
             Lower and upper bounds to clip each step's estimate of the data to.
-        labels : torch.Tensor of shape (n,), integer, or None, default=None
+        labels : torch.Tensor of shape (n,), int, or None, default=None
             Class index of each row, for a model with classes.
         guidance : float, default=0.0
             Classifier-free guidance strength (see :meth:`predict_noise`).
@@ -354,7 +367,7 @@ class DiffusionModel(LazyTrainMode, nn.Module):
             0 gives deterministic DDIM updates, 1 adds DDPM's noise.
         x0_range : tuple of two torch.Tensor of shape (n_features,) or None, default=None
             Lower and upper bounds to clip each step's estimate of the data to.
-        labels : torch.Tensor of shape (n_samples,), integer, or None, default=None
+        labels : torch.Tensor of shape (n_samples,), int, or None, default=None
             Class of each row to draw, for a model with classes.
         guidance : float, default=0.0
             Classifier-free guidance strength (see :meth:`predict_noise`).
@@ -467,7 +480,7 @@ class DiffusionModel(LazyTrainMode, nn.Module):
         noise : torch.Tensor of shape (len(steps), n_features)
             One standard normal row per step, shared by all rows so that a
             row's bound does not depend on its batch.
-        labels : torch.Tensor of shape (n,), integer, or None, default=None
+        labels : torch.Tensor of shape (n,), int, or None, default=None
             Class index of each row (a bound on log p(x | class)), for a
             model with classes; None bounds log p(x) with the model without
             class.

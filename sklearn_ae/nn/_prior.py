@@ -91,11 +91,11 @@ class CodePrior(LazyTrainMode, nn.Module):
         self.register_buffer("causal_mask", causal, persistent=False)
 
     def logits(self, prefixes):
-        """Scores of the next index after every prefix of each sequence.
+        """Score the next index after every prefix of each sequence.
 
         Parameters
         ----------
-        prefixes : torch.Tensor of shape (n, length), integer
+        prefixes : torch.Tensor of shape (n, length), int
             Start token, then the first ``length - 1`` codebook indices
             (``1 <= length <= n_positions``).
 
@@ -118,7 +118,7 @@ class CodePrior(LazyTrainMode, nn.Module):
 
         Parameters
         ----------
-        sequences : torch.Tensor of shape (n, 1 + n_positions), integer
+        sequences : torch.Tensor of shape (n, 1 + n_positions), int
             Start token, then the codebook indices.
 
         Returns
@@ -140,7 +140,7 @@ class CodePrior(LazyTrainMode, nn.Module):
         ----------
         logits : torch.Tensor of shape (n, n_positions, codebook_size)
             What :meth:`forward` returned for the batch.
-        sequences : torch.Tensor of shape (n, 1 + n_positions), integer
+        sequences : torch.Tensor of shape (n, 1 + n_positions), int
             The batch itself.
 
         Returns
@@ -174,7 +174,7 @@ class CodePrior(LazyTrainMode, nn.Module):
 
         Parameters
         ----------
-        starts : torch.Tensor of shape (n,), integer
+        starts : torch.Tensor of shape (n,), int
             The start token of each sequence (its class, or 0).
         generator : torch.Generator or None, default=None
             Source of the random draws.

@@ -192,7 +192,20 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         return self.class_embedding(labels.long())
 
     def split_labels(self, x):
-        """Rows and their class indices (None without classes), from :meth:`forward`'s input."""
+        """Split :meth:`forward`'s input into rows and their class indices.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features) or (n, n_features + 1)
+            Rows, followed by their class index when the model has classes.
+
+        Returns
+        -------
+        rows : torch.Tensor of shape (n, n_features)
+            The rows.
+        labels : torch.Tensor of shape (n,), dtype int64, or None
+            Their class indices; None for a model without classes.
+        """
         if not self.n_classes:
             return x, None
         return x[:, : self.n_features], x[:, self.n_features].long()
@@ -217,7 +230,7 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         ----------
         z : torch.Tensor of shape (n, n_components)
             Latent codes.
-        labels : torch.Tensor of shape (n,), integer, or None, default=None
+        labels : torch.Tensor of shape (n,), int, or None, default=None
             Class index of each row, for a model with classes.
 
         Returns
@@ -311,7 +324,7 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
             Standard normal draws shared by all rows: the expectation over
             q(z | x) is their average, the same for a row whatever batch it
             is in.
-        labels : torch.Tensor of shape (n,), integer, or None, default=None
+        labels : torch.Tensor of shape (n,), int, or None, default=None
             Class index of each row, for a model with classes.
 
         Returns
@@ -338,7 +351,7 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
             Rows of the (scaled) data.
         noise : torch.Tensor of shape (n_draws, n_components)
             Standard normal draws of z shared by all rows (see :meth:`elbo_terms`).
-        labels : torch.Tensor of shape (n,), integer, or None, default=None
+        labels : torch.Tensor of shape (n,), int, or None, default=None
             Class index of each row (the ELBO of log p(x | class)), for a
             model with classes.
 
@@ -361,7 +374,7 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
             Source of the random draws.
         noise : bool, default=True
             False returns the means of p(x | z) instead of draws from it.
-        labels : torch.Tensor of shape (n_samples,), integer, or None, default=None
+        labels : torch.Tensor of shape (n_samples,), int, or None, default=None
             Class of each row to draw, for a model with classes.
 
         Returns

@@ -225,7 +225,7 @@ class VQAutoencoder(LazyTrainMode, nn.Module):
 
         Parameters
         ----------
-        indices : torch.Tensor of shape (n, n_positions), integer
+        indices : torch.Tensor of shape (n, n_positions), int
             Index into the codebook at each position, as returned by
             :meth:`codebook_indices` (or drawn from a prior over them).
 
