@@ -27,6 +27,7 @@ GROUPS = {
         "train_images",
         "train_attention",
         "train_generation",
+        "train_codebook",
         "train_segmentation",
         "score",
         "scaling",
@@ -48,7 +49,7 @@ GROUPS = {
         "photos",
         "photos_diffusion",
     ],
-    "Generation": ["generation_digits", "generation_table"],
+    "Generation": ["generation_digits", "generation_conditional", "generation_table"],
     "Segmentation": ["segmentation", "segmentation_variants"],
     "Choice of defaults": ["architecture"],
 }
@@ -76,6 +77,11 @@ FIGURES = {
         "generation_digits",
         "python benchmarks/bench_generation.py --figure",
         "Held-out digits and samples of each model.",
+    ),
+    "generation_conditional.png": (
+        "generation_conditional",
+        "python benchmarks/bench_generation.py --parts conditional --seeds 0 --figure",
+        "Three samples of each digit class from each model fitted with the classes.",
     ),
 }
 
