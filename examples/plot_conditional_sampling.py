@@ -27,10 +27,18 @@ from sklearn.svm import SVC
 from sklearn_ae import AEGenerator
 
 X, y = load_digits(return_X_y=True)
-X_train, X_test, y_train, y_test = train_test_split(X / 16, y, test_size=0.3, random_state=0)
-generator = AEGenerator(architecture="conv", image_shape=(1, 8, 8), random_state=0).fit(
-    X_train, y_train
+X_train, X_test, y_train, y_test = train_test_split(
+    X / 16,
+    y,
+    test_size=0.3,
+    random_state=0,
 )
+generator = AEGenerator(
+    architecture="conv",
+    image_shape=(1, 8, 8),
+    random_state=0,
+)
+generator.fit(X_train, y_train)
 print("classes:", generator.classes_)
 
 # %%
@@ -58,10 +66,12 @@ fig.tight_layout()
 # class. For reference, it labels the real held-out digits correctly
 # about 99 % of the time.
 classifier = SVC().fit(X_train, y_train)
-print(f"SVC accuracy on real held-out digits: {classifier.score(X_test, y_test):.3f}")
+real_accuracy = classifier.score(X_test, y_test)
+print(f"SVC accuracy on real held-out digits: {real_accuracy:.3f}")
 labels = np.repeat(np.arange(10), 200)
 drawn = generator.sample(len(labels), y=labels)
-print(f"SVC accuracy on samples drawn by class: {classifier.score(drawn, labels):.3f}")
+sample_accuracy = classifier.score(drawn, labels)
+print(f"SVC accuracy on samples drawn by class: {sample_accuracy:.3f}")
 
 # %%
 # What a sample is: the decoder's mean, calibrated
@@ -87,4 +97,5 @@ for decoder_sampling in ("draw", "mean", "calibrated"):
     generator.set_params(decoder_sampling=decoder_sampling)
     rows = np.clip(generator.sample(len(X_test)), 0, 1)
     accuracy = two_sample_accuracy(X_test, np.round(rows * 16) / 16)
-    print(f"decoder_sampling={decoder_sampling!r:13} two-sample accuracy {accuracy:.3f}")
+    name = f"decoder_sampling={decoder_sampling!r}"
+    print(f"{name:30} two-sample accuracy {accuracy:.3f}")
