@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._checks import check_integer
+from ._conditioning import ClassColumnMixin
 from ._image import check_image_shape
 from ._registry import accepts_image_shape, get_architecture, module_arguments
 from ._train_mode import LazyTrainMode
@@ -36,7 +37,7 @@ def cosine_alpha_bar(n_steps):
     return np.cumprod(1 - betas)
 
 
-class DiffusionModel(LazyTrainMode, nn.Module):
+class DiffusionModel(ClassColumnMixin, LazyTrainMode, nn.Module):
     """A denoising diffusion model (DDPM, Ho et al., 2020) around a backbone network.
 
     The forward process adds Gaussian noise in ``n_steps`` steps with the
@@ -238,25 +239,6 @@ class DiffusionModel(LazyTrainMode, nn.Module):
         x_t = alpha_bar.sqrt() * x + (1 - alpha_bar).sqrt() * noise
         self._velocity = alpha_bar.sqrt() * noise - (1 - alpha_bar).sqrt() * x
         return self.predict_velocity(x_t, t, labels)
-
-    def split_labels(self, x):
-        """Split :meth:`forward`'s input into rows and their class indices.
-
-        Parameters
-        ----------
-        x : torch.Tensor of shape (n, n_features) or (n, n_features + 1)
-            Rows, followed by their class index when the model has classes.
-
-        Returns
-        -------
-        rows : torch.Tensor of shape (n, n_features)
-            The rows.
-        labels : torch.Tensor of shape (n,), dtype int64, or None
-            Their class indices; None for a model without classes.
-        """
-        if not self.n_classes:
-            return x, None
-        return x[:, : self.n_features], x[:, self.n_features].long()
 
     def loss(self, output, target):
         """Compute the mean squared error of the predicted velocity.

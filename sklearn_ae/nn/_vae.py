@@ -7,6 +7,7 @@ from torch import nn
 from torch.distributions import ContinuousBernoulli
 
 from ._checks import check_integer, check_real
+from ._conditioning import ClassColumnMixin
 from ._registry import bypasses_code, get_architecture, module_arguments
 from ._train_mode import LazyTrainMode
 
@@ -21,7 +22,7 @@ MIN_SCALE = 1e-3
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
-class VariationalAutoencoder(LazyTrainMode, nn.Module):
+class VariationalAutoencoder(ClassColumnMixin, LazyTrainMode, nn.Module):
     """A variational autoencoder (Kingma and Welling, 2014) around a backbone network.
 
     The backbone is any network of the module protocol with a code ("mlp",
@@ -190,25 +191,6 @@ class VariationalAutoencoder(LazyTrainMode, nn.Module):
         if labels is None:
             raise ValueError(f"{type(self).__name__} has classes: give the class of each row.")
         return self.class_embedding(labels.long())
-
-    def split_labels(self, x):
-        """Split :meth:`forward`'s input into rows and their class indices.
-
-        Parameters
-        ----------
-        x : torch.Tensor of shape (n, n_features) or (n, n_features + 1)
-            Rows, followed by their class index when the model has classes.
-
-        Returns
-        -------
-        rows : torch.Tensor of shape (n, n_features)
-            The rows.
-        labels : torch.Tensor of shape (n,), dtype int64, or None
-            Their class indices; None for a model without classes.
-        """
-        if not self.n_classes:
-            return x, None
-        return x[:, : self.n_features], x[:, self.n_features].long()
 
     def _decoder_output(self, z, labels=None):
         """Mean (gaussian) or logits (bernoulli) of p(x | z)."""
