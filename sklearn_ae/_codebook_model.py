@@ -1,14 +1,12 @@
 """``model="vq"``: sample and score with a codebook autoencoder and a prior over its indices."""
 
-import math
-
 import numpy as np
 import torch
 from scipy.special import logsumexp
 from sklearn.utils import gen_batches
 
 from ._code_prior import UNCONDITIONAL_START, CodePriorFitter
-from .nn._vae import MIN_SCALE
+from .nn._vae import _HALF_LOG_2PI, MIN_SCALE
 
 # The prior trains with the estimator's own settings of these.
 _PRIOR_TRAINING_PARAMETERS = (
@@ -25,7 +23,6 @@ _PRIOR_TRAINING_PARAMETERS = (
     "device",
     "net_params",
 )
-_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 #: The prior's dropout unless ``prior_params`` sets it: it trains on few sequences.
 PRIOR_DROPOUT = 0.2
 
