@@ -18,7 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
@@ -28,6 +28,7 @@ from ._inference import InferenceMixin, fill_missing
 from ._network import build_net, default_criterion
 from ._scaling import SCALERS, fit_scaler
 from ._state import NetworkStateMixin
+from ._table import TableEncoding, categorical_mask
 from .nn import ACTIVATIONS, ARCHITECTURES, get_architecture
 from .nn._image import check_image_shape
 from .nn._registry import (
@@ -192,6 +193,11 @@ class BaseAutoencoder(
                     f"X holds images of shape {images_shape}, but image_shape is {tuple(expected)}."
                 )
             X = X.reshape(X.shape[0], -1)
+        if reset:
+            self.table_encoding_ = None
+        table = self._table_values(X, reset=reset) if images_shape is None else None
+        if table is not None:
+            return table
         try:
             with self._explained_missing_values_error("X"):
                 X = validate_data(
@@ -205,16 +211,73 @@ class BaseAutoencoder(
         except ValueError as exc:
             columns = _non_numeric_columns(X) if "convert" in str(exc) else []
             if columns:
+                advice = (
+                    "name them in categorical_features"
+                    if "categorical_features" in self.get_params()
+                    else "encode them first (e.g. with OneHotEncoder in a ColumnTransformer)"
+                )
                 raise TypeError(
                     f"{type(self).__name__} needs numeric input, but column(s) "
-                    f"{columns} are not numeric. Encode them first (e.g. with "
-                    "OneHotEncoder in a ColumnTransformer) or drop them."
+                    f"{columns} are not numeric: {advice}, or drop them."
                 ) from exc
             raise
         if reset:
             shape = self.image_shape if self.image_shape is not None else images_shape
             self.image_shape_ = None if shape is None else check_image_shape(shape, X.shape[1])
         return X
+
+    def _table_values(self, X, *, reset):
+        """The network values of a table with categorical columns, or None.
+
+        With ``reset``, finds the categorical columns (``categorical_features``)
+        and fits ``table_encoding_`` (None when there are none); then, if
+        there is an encoding, checks the column names and count as
+        scikit-learn does and encodes X. Estimators without the parameter
+        never encode.
+        """
+        if reset:
+            mask = self._categorical_mask(X)
+            if mask is None:
+                return None
+            if self.image_shape is not None:
+                raise ValueError(
+                    "categorical_features names columns of a table, but image_shape "
+                    "says X holds images; drop one of them."
+                )
+            refusal = self._categorical_refusal()
+            if refusal:
+                raise ValueError(f"{type(self).__name__}: {refusal}")
+            validate_data(self, X, reset=True, skip_check_array=True)
+            self.table_encoding_ = TableEncoding(mask).fit(X)
+            self.image_shape_ = None
+        elif getattr(self, "table_encoding_", None) is None:
+            return None
+        else:
+            validate_data(self, X, reset=False, skip_check_array=True)
+        return check_array(
+            self.table_encoding_.encode(X),
+            ensure_min_samples=2 if reset else 1,
+            ensure_all_finite=self._ensure_all_finite(),
+            input_name="X",
+        )
+
+    def _categorical_mask(self, X):
+        """Mask of X's categorical columns, or None when it has none (or no columns)."""
+        categorical_features = getattr(self, "categorical_features", None)
+        if categorical_features is None:
+            return None
+        if isinstance(categorical_features, str) and not hasattr(X, "columns"):
+            return None  # "from_dtype" finds categories in a DataFrame's dtypes only
+        if not hasattr(X, "columns"):
+            X = np.asarray(X, dtype=object)
+        if X.ndim != 2:
+            return None  # the usual checks explain what is wrong
+        mask = categorical_mask(X, categorical_features)
+        return mask if mask.any() else None
+
+    def _categorical_refusal(self):
+        """Why these settings cannot take categorical columns, or None if they can."""
+        return None
 
     def _missing_values_refusal(self):
         """Why these settings cannot take missing values (NaN), or None if they can.
@@ -475,7 +538,7 @@ class BaseAutoencoder(
         if input_missing:
             # The network sees a missing value as in inference, at its
             # feature's centre; the target keeps NaN, which the loss leaves out.
-            X_t = fill_missing(X_t)
+            X_t = fill_missing(X_t, self._missing_fill())
         return X_t, y_t
 
     def _resolve_auto_batch_size(self, module_class, n_samples):
@@ -568,7 +631,21 @@ class BaseAutoencoder(
 
         With ``missing_values`` the loss leaves the target's NaN out.
         """
-        return default_criterion(missing_values)
+        return default_criterion(missing_values, self._table_layout())
+
+    def _table_layout(self):
+        """The :class:`TableLayout` of a table with categorical columns, else None."""
+        encoding = getattr(self, "table_encoding_", None)
+        return None if encoding is None else encoding.layout()
+
+    def _n_values(self):
+        """Width of the network's input and output rows.
+
+        ``n_features_in_``, except for a table with categorical columns,
+        whose categories each have a value.
+        """
+        encoding = getattr(self, "table_encoding_", None)
+        return self.n_features_in_ if encoding is None else encoding.n_values_
 
     def _warn_if_not_converged(self, net, n_epochs, max_epochs):
         name = getattr(self, "_name_in_warnings", type(self).__name__)

@@ -97,6 +97,23 @@ _SHARED_PARAMETERS = """\
         and pickles like any other.
 """
 
+_TABLE_PARAMETERS = """\
+    categorical_features : "from_dtype", array-like or None, default="from_dtype"
+        The categorical columns of a table, as in
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`:
+        "from_dtype" takes the text (``object``, ``string``), ``category``
+        and ``bool`` columns of a DataFrame; or a boolean mask, column
+        indices, or column names. Each categorical column reaches the
+        network as one indicator per category seen in ``fit``, and its
+        reconstruction error is the cross-entropy of the network's class
+        scores (``-log p(category)``) where a number's is its squared
+        error; every column counts once in the mean. A missing category
+        (NaN, None) is left out, as a missing number is; a category not
+        seen in ``fit`` counts as the least probable of the seen ones.
+        Name integer-coded columns here; None reads every column as a
+        number.
+"""
+
 _SHARED_ATTRIBUTES = """\
     net_ : skorch.NeuralNet
         The trained network; ``net_.module_`` is the torch autoencoder.
@@ -127,6 +144,9 @@ _SHARED_ATTRIBUTES = """\
         Mini-batch size used.
     n_features_in_ : int
         Number of features seen during fit.
+    table_encoding_ : object or None
+        How the columns of a table with categorical columns reach the
+        network (its categories in ``categories_``); None for numbers only.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit. Defined only when ``X`` has
         feature names that are all strings.
@@ -186,6 +206,7 @@ def fill_shared_parameters(scaling_default, documented_here=()):
         for marker, text in [
             ("architecture_parameters", _ARCHITECTURE_PARAMETERS),
             ("shared_parameters", parameters),
+            ("table_parameters", _TABLE_PARAMETERS),
             ("shared_attributes", _SHARED_ATTRIBUTES),
         ]:
             for key, value in values.items():

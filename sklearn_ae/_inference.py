@@ -24,22 +24,28 @@ def _may_have_missing(X_batch):
     return not torch.isfinite(X_batch.sum())
 
 
-def fill_missing(X_batch):
-    """The batch with its missing values (NaN) at 0, each feature's scaled centre."""
+def fill_missing(X_batch, fill=None):
+    """The batch with its missing values (NaN) at 0, each feature's scaled centre.
+
+    ``fill`` (one value per feature) replaces the 0s where given: a table's
+    category indicators are filled with the categories' frequencies.
+    """
     if not _may_have_missing(X_batch):
         return X_batch
-    return X_batch.nan_to_num(nan=0.0)
+    if fill is None:
+        return X_batch.nan_to_num(nan=0.0)
+    return torch.where(torch.isnan(X_batch), fill.to(X_batch.device), X_batch)
 
 
-def observed_row_mean(errors, X_batch, feature_weights=None):
+def observed_row_mean(errors, feature_weights=None):
     """Mean of each row's ``errors`` over its observed features (times their weights).
 
-    Features missing in ``X_batch`` (NaN) are left out, so that a row's mean
+    Errors of missing features (NaN) are left out, so that a row's mean
     stays comparable to a complete row's; a row with nothing observed gets 0.
     """
-    n_observed = X_batch.shape[1]
-    if _may_have_missing(X_batch):
-        missing = torch.isnan(X_batch)
+    n_observed = errors.shape[1]
+    if _may_have_missing(errors):
+        missing = torch.isnan(errors)
         errors = errors.masked_fill(missing, 0.0)
         n_observed = (~missing).sum(dim=1).clamp_(min=1)
     total = errors.sum(dim=1) if feature_weights is None else errors @ feature_weights
@@ -55,8 +61,16 @@ class InferenceMixin:
     """
 
     def _scaling(self):
-        """``(center, scale)`` of the fitted scaling per feature, as float32 arrays."""
-        return scaling_arrays(self.scaler_, self.n_features_in_, self.image_shape_)
+        """``(center, scale)`` of the fitted scaling per feature, as float32 arrays.
+
+        A table's category indicators are not scaled: they stay 0 and 1.
+        """
+        center, scale = scaling_arrays(self.scaler_, self._n_values(), self.image_shape_)
+        encoding = getattr(self, "table_encoding_", None)
+        if encoding is not None:
+            indicators = encoding.indicator_mask()
+            center[indicators], scale[indicators] = 0.0, 1.0
+        return center, scale
 
     def _scaling_tensors(self, device):
         return (torch.from_numpy(v).to(device) for v in self._scaling())
@@ -121,6 +135,7 @@ class InferenceMixin:
             center, scale = self._scaling_tensors(device)
             shift, inverse_scale = -center / scale, 1 / scale
             scaled = torch.empty_like(padded, device=device)
+        fill = self._missing_fill()
         X_float32 = None
         if X.dtype == np.float32 and X.flags.c_contiguous:
             with warnings.catch_warnings():
@@ -138,7 +153,7 @@ class InferenceMixin:
                 if scale_input:
                     # (x - center) / scale in one pass, into a reused buffer.
                     X_batch = torch.addcmul(shift, X_batch, inverse_scale, out=scaled)
-                yield rows, X_batch, forward(fill_missing(X_batch))
+                yield rows, X_batch, forward(fill_missing(X_batch, fill))
 
     def _collect(self, method, X, n_columns, dtype, result, *, scale_input=True):
         """Fill an (n_samples, n_columns) array with ``result(X_batch, output)``."""
@@ -153,15 +168,35 @@ class InferenceMixin:
         return self._collect("encode", X, self.n_components_, X.dtype, lambda _, z: z)
 
     def _unscaled(self, output):
+        """Network output in the data's units: categories' scores as probabilities."""
         center, scale = self._scaling_tensors(output.device)
-        return output * scale + center
+        output = output * scale + center
+        layout = self._table_layout()
+        return output if layout is None else layout.to(output.device).probabilities(output)
+
+    def _missing_fill(self):
+        """Scaled values that stand for missing ones, per feature, or None for 0s."""
+        encoding = getattr(self, "table_encoding_", None)
+        if encoding is None:
+            return None
+        return torch.as_tensor(encoding.fill_values_, dtype=torch.float32)
+
+    def _errors(self, output, X_batch):
+        """Each feature's error: squared, or a category's cross-entropy in a table.
+
+        NaN where X is missing.
+        """
+        layout = self._table_layout()
+        if layout is None:
+            return (output - X_batch).square_()
+        return layout.to(output.device)(output, X_batch)
 
     def _decode(self, Z, dtype):
         """Decoder output for codes Z, in the original feature units."""
         return self._collect(
             "decode",
             Z,
-            self.n_features_in_,
+            self._n_values(),
             dtype,
             lambda _, out: self._unscaled(out),
             scale_input=False,
@@ -181,7 +216,7 @@ class InferenceMixin:
     def _reconstruct(self, X):
         """Network output for X, in the original feature units, dtype of X."""
         return self._collect(
-            "forward", X, self.n_features_in_, X.dtype, lambda _, out: self._unscaled(out)
+            "forward", X, self._n_values(), X.dtype, lambda _, out: self._unscaled(out)
         )
 
     def _squared_errors(self, X, *, per_feature=False, feature_weights=None):
@@ -202,26 +237,26 @@ class InferenceMixin:
                 X,
                 None,
                 np.float64,
-                lambda X_batch, out: observed_row_mean((out - X_batch).square_(), X_batch),
+                lambda X_batch, out: observed_row_mean(self._errors(out, X_batch)),
             )
         weights = None if feature_weights is None else self._net_tensor(feature_weights)
 
         def squared(X_batch, out):
-            errors = (out - X_batch).square_()
+            errors = self._errors(out, X_batch)
             return errors if weights is None else errors.mul_(weights)
 
-        return self._collect("forward", X, X.shape[1], np.float64, squared)
+        return self._collect("forward", X, self.n_features_in_, np.float64, squared)
 
     def _mean_feature_errors(self, X):
         """Mean squared reconstruction error of each feature over X, in batches.
 
         Each feature's mean is over the rows where it is observed.
         """
-        total = torch.zeros(X.shape[1], dtype=torch.float64)
-        n_observed = torch.zeros(X.shape[1], dtype=torch.float64)
+        total = torch.zeros(self.n_features_in_, dtype=torch.float64)
+        n_observed = torch.zeros(self.n_features_in_, dtype=torch.float64)
         for rows, X_batch, output in self._run_module("forward", X):
             n_rows = rows.stop - rows.start
-            errors = (output - X_batch)[:n_rows].square_()
+            errors = self._errors(output[:n_rows], X_batch[:n_rows])
             missing = torch.isnan(errors)
             total += errors.masked_fill_(missing, 0.0).sum(dim=0).double().cpu()
             n_observed += (n_rows - missing.sum(dim=0)).double().cpu()

@@ -185,11 +185,15 @@ def _progress_callbacks(verbose):
     return [("progress_bar", EpochProgressBar())] if verbose == 1 else []
 
 
-def default_criterion(missing_values=False):
+def default_criterion(missing_values=False, layout=None):
     """The skorch ``criterion`` parameters of a plain autoencoder.
 
-    With ``missing_values``, the mean squared error over the observed values.
+    With ``missing_values``, the mean squared error over the observed values;
+    with a table ``layout``, the mean of the columns' errors (cross-entropy
+    for the categorical ones), observed values only.
     """
+    if layout is not None:
+        return {"criterion": MaskedMSELoss, "criterion__layout": layout}
     return {"criterion": MaskedMSELoss if missing_values else nn.MSELoss}
 
 

@@ -19,6 +19,7 @@ from ._inference import observed_row_mean
 from ._known_anomalies import KnownAnomalyScorer, check_anomaly_labels
 from ._scaling import row_sample
 from ._surprisal import combine_surprisals, fit_surprisal, surprisal
+from ._table import CATEGORICAL_FEATURES_CONSTRAINT
 from .nn import TrimmedMSELoss
 
 # contamination="auto": a sample is an outlier when one of the detectors
@@ -209,6 +210,7 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
         negative expected log-likelihood and the KL term, per feature, and
         ``trim_fraction`` is not used. Measured on ODDS
         (``benchmarks/bench_outliers.py``), see the README.
+    %(table_parameters)s
     %(architecture_parameters)s
     n_components : int or None, default=None
         Size of the code z. None uses ``min(64, n_features)``: a code as
@@ -349,6 +351,7 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
         "isolation": ["boolean"],
         "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
         "model": [StrOptions({"autoencoder", "vae"})],
+        "categorical_features": CATEGORICAL_FEATURES_CONSTRAINT,
     }
 
     def __init__(
@@ -359,6 +362,7 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
         isolation=True,
         n_neighbors=5,
         model="autoencoder",
+        categorical_features="from_dtype",
         architecture="mlp",
         image_shape=None,
         architecture_params=None,
@@ -409,6 +413,7 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
         self.isolation = isolation
         self.n_neighbors = n_neighbors
         self.model = model
+        self.categorical_features = categorical_features
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -776,8 +781,8 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
         with torch.inference_mode():
             for rows, X_batch, codes in self._run_module("encode", X):
                 n_rows = rows.stop - rows.start
-                errors = (decode(codes) - X_batch).square_()
-                reconstruction = observed_row_mean(errors, X_batch, feature_weights)
+                errors = self._errors(decode(codes), X_batch)
+                reconstruction = observed_row_mean(errors, feature_weights)
                 distance = (codes - code_center).square_() @ code_weights
                 if summed:
                     parts = reconstruction.double() + distance.double()
@@ -798,6 +803,14 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
         components = self._collect(parts, X, 2, np.float64, lambda _, values: values)
         return components.sum(axis=1) if summed else components
 
+    def _categorical_refusal(self):
+        if self.model == "vae":
+            return (
+                "model='vae' scores with a Gaussian likelihood of every value and does "
+                "not take categorical columns; use model='autoencoder' (the default)."
+            )
+        return None
+
     @staticmethod
     def _default_n_components(n_features):
         return min(_MAX_AUTO_COMPONENTS, n_features)
@@ -807,6 +820,7 @@ class AEOutlierDetector(GenerativeNetworkMixin, OutlierMixin, BaseAutoencoder):
             "criterion": TrimmedMSELoss,
             "criterion__trim_fraction": self.trim_fraction,
             "criterion__ignore_nan": missing_values,
+            "criterion__layout": self._table_layout(),
         }
 
 

@@ -4,6 +4,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit
 
 from ._base import BaseAutoencoder
 from ._docs import fill_shared_parameters
+from ._table import CATEGORICAL_FEATURES_CONSTRAINT
 
 
 @fill_shared_parameters(scaling_default="standard")
@@ -37,6 +38,7 @@ class AETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoe
         on four data sets bundled with scikit-learn, at less fit time than
         ``(64, 32)`` or ``(128, 64)`` (``benchmarks/results/architecture.md``);
         no hidden layer (a linear autoencoder) was worst everywhere.
+    %(table_parameters)s
     %(shared_parameters)s
 
     Attributes
@@ -61,6 +63,62 @@ class AETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoe
     """
 
     _code_job = "transform would return no summary of the data"
+
+    _parameter_constraints: dict = {
+        **BaseAutoencoder._parameter_constraints,
+        "categorical_features": CATEGORICAL_FEATURES_CONSTRAINT,
+    }
+
+    def __init__(
+        self,
+        *,
+        architecture="mlp",
+        image_shape=None,
+        architecture_params=None,
+        n_components=None,
+        hidden_layer_sizes=None,
+        categorical_features="from_dtype",
+        activation="relu",
+        dropout=0.0,
+        scaling="standard",
+        batch_size="auto",
+        max_iter="auto",
+        learning_rate_init=1e-3,
+        alpha=0.0,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="cpu",
+        net_params=None,
+    ):
+        super().__init__(
+            architecture=architecture,
+            image_shape=image_shape,
+            architecture_params=architecture_params,
+            n_components=n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            dropout=dropout,
+            scaling=scaling,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            learning_rate_init=learning_rate_init,
+            alpha=alpha,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+            net_params=net_params,
+        )
+        self.categorical_features = categorical_features
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

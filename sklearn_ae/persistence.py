@@ -26,6 +26,7 @@ TRUSTED_TYPES = (
     "sklearn_ae._known_anomalies.KnownAnomalyScorer",
     "sklearn_ae._code_prior.CodePriorFitter",
     "sklearn_ae._calibration.OutputCalibration",
+    "sklearn_ae._table.TableEncoding",
     "sklearn.tree._tree.Tree",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 )

@@ -57,8 +57,11 @@ def test_fit_rejects_bad_input_before_training(Estimator, X, error, message):
 
 def test_non_numeric_dataframe_columns_are_named(Estimator):
     X = pd.DataFrame({"age": [30, 40, 50, 60], "city": ["a", "b", "a", "c"]})
+    params = (
+        {"categorical_features": None} if "categorical_features" in Estimator().get_params() else {}
+    )
     with pytest.raises(TypeError, match=r"column\(s\) \['city'\] are not numeric"):
-        Estimator(**FAST).fit(X)
+        Estimator(**FAST, **params).fit(X)
 
 
 def test_sparse_input_is_refused(Estimator):

@@ -4,11 +4,14 @@ import torch
 from torch import nn
 
 
-def observed_row_errors(output, target):
+def observed_row_errors(output, target, layout=None):
     """Each row's mean squared error over its observed (not NaN) target values.
 
     A row's error is a mean, not a sum, so that rows with missing values
     stay comparable to complete rows; a row with nothing observed has error 0.
+    With a ``layout`` (the columns of a table with categorical columns), the
+    mean is over the table's columns: squared errors of the numbers,
+    cross-entropies of the categories.
 
     Parameters
     ----------
@@ -16,6 +19,8 @@ def observed_row_errors(output, target):
         The network's reconstructions.
     target : torch.Tensor of shape (n, n_features)
         What they should be; NaN marks a missing value.
+    layout : TableLayout or None, default=None
+        How the values group into a table's columns.
 
     Returns
     -------
@@ -28,6 +33,11 @@ def observed_row_errors(output, target):
     >>> observed_row_errors(torch.zeros(1, 3), torch.tensor([[1.0, float("nan"), 3.0]]))
     tensor([5.])
     """
+    if layout is not None:
+        errors = layout(output, target)
+        missing = torch.isnan(errors)
+        errors = errors.masked_fill(missing, 0.0)
+        return errors.sum(dim=1) / (~missing).sum(dim=1).clamp(min=1)
     missing = torch.isnan(target)
     # Masked before squaring: a masked square's gradient would be 0 * NaN.
     errors = (output - target).masked_fill(missing, 0.0).square()
@@ -41,7 +51,13 @@ class MaskedMSELoss(nn.Module):
     its mean over its observed features (see :func:`observed_row_errors`)
     and the loss is the mean over rows. On complete data it equals
     :class:`torch.nn.MSELoss`. The estimators train with it when their
-    training data have missing values.
+    training data have missing values or categorical columns.
+
+    Parameters
+    ----------
+    layout : TableLayout or None, default=None
+        The columns of a table with categorical columns: each categorical
+        column's error is the cross-entropy of its block of class scores.
 
     Examples
     --------
@@ -52,8 +68,9 @@ class MaskedMSELoss(nn.Module):
     tensor(2.5000)
     """
 
-    def __init__(self):
+    def __init__(self, layout=None):
         super().__init__()
+        self.layout = layout
 
     def forward(self, output, target):
         """Compute the mean over rows of each row's observed squared error.
@@ -70,7 +87,7 @@ class MaskedMSELoss(nn.Module):
         loss : torch.Tensor
             A scalar.
         """
-        return observed_row_errors(output, target).mean()
+        return observed_row_errors(output, target, self.layout).mean()
 
 
 class TrimmedMSELoss(nn.Module):
@@ -90,6 +107,9 @@ class TrimmedMSELoss(nn.Module):
     ignore_nan : bool, default=False
         Leave missing values (NaN) of the target out of each sample's mean
         error (see :class:`MaskedMSELoss`).
+    layout : TableLayout or None, default=None
+        The columns of a table with categorical columns (see
+        :class:`MaskedMSELoss`); missing values are then always left out.
 
     Examples
     --------
@@ -101,10 +121,11 @@ class TrimmedMSELoss(nn.Module):
     tensor(0.3333)
     """
 
-    def __init__(self, trim_fraction=0.2, ignore_nan=False):
+    def __init__(self, trim_fraction=0.2, ignore_nan=False, layout=None):
         super().__init__()
         self.trim_fraction = trim_fraction
         self.ignore_nan = ignore_nan
+        self.layout = layout
 
     def forward(self, output, target):
         """Compute the trimmed mean squared error of a batch.
@@ -121,8 +142,8 @@ class TrimmedMSELoss(nn.Module):
         loss : torch.Tensor
             A scalar: the mean error of the kept samples.
         """
-        if self.ignore_nan:
-            errors = observed_row_errors(output, target)
+        if self.ignore_nan or self.layout is not None:
+            errors = observed_row_errors(output, target, self.layout)
         else:
             errors = (output - target).square().mean(dim=1)
         n_kept = max(1, round(errors.shape[0] * (1 - self.trim_fraction)))
