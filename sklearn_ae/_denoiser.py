@@ -4,6 +4,7 @@ from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.base import OneToOneFeatureMixin, TransformerMixin, _fit_context
 from sklearn.utils import check_array, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -12,6 +13,7 @@ from ._base import BaseAutoencoder
 from ._docs import fill_shared_parameters
 from ._generative import GenerativeNetworkMixin
 from ._noise import NOISE_TYPES, corrupt
+from ._table import CATEGORICAL_FEATURES_CONSTRAINT
 
 # transform(impute=True) copies observed values back this many rows at a time.
 _IMPUTE_ROWS = 4096
@@ -100,6 +102,7 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
         data ``E[x | x_noisy]``, which minimises the expected squared error;
         more steps (DDIM spacing, with DDPM noise drawn from
         ``random_state``) give sharper, less smooth outputs.
+    %(table_parameters)s
     %(architecture_parameters)s
     n_components : int or None, default=None
         Size of the code z. None uses ``n_features``: the corruption already
@@ -150,6 +153,7 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
         "model": [StrOptions({"autoencoder", "diffusion"})],
         "n_noise_levels": [Interval(Integral, 2, None, closed="left")],
         "n_sampling_steps": [Interval(Integral, 1, None, closed="left")],
+        "categorical_features": CATEGORICAL_FEATURES_CONSTRAINT,
     }
 
     def __init__(
@@ -161,6 +165,7 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
         model="autoencoder",
         n_noise_levels=1000,
         n_sampling_steps=1,
+        categorical_features="from_dtype",
         architecture="mlp",
         image_shape=None,
         architecture_params=None,
@@ -212,6 +217,7 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
         self.model = model
         self.n_noise_levels = n_noise_levels
         self.n_sampling_steps = n_sampling_steps
+        self.categorical_features = categorical_features
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -254,8 +260,28 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
             )
         corruption = None
         if noise_level > 0:
-            corruption = partial(corrupt, noise=self.noise, noise_level=noise_level)
+            corruption = partial(
+                corrupt, noise=self.noise, noise_level=noise_level, **self._table_noise()
+            )
         return self._fit_autoencoder(X, corruption=corruption)
+
+    def _table_noise(self):
+        """Masking of a table's whole columns, a category's at its frequencies."""
+        encoding = getattr(self, "table_encoding_", None)
+        if encoding is None:
+            return {}
+        return {
+            "columns": torch.as_tensor(encoding.value_columns()),
+            "fill": self._missing_fill(),
+        }
+
+    def _categorical_refusal(self):
+        if self.model == "diffusion":
+            return (
+                "model='diffusion' does not take categorical columns; use "
+                "model='autoencoder' (the default)."
+            )
+        return None
 
     @staticmethod
     def _default_n_components(n_features):
@@ -291,6 +317,12 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
         return not self._imputes() and super()._stops_on_training_loss()
 
     def _validate_target(self, X, y):
+        if getattr(self, "table_encoding_", None) is not None:
+            if not hasattr(y, "columns"):
+                raise ValueError(
+                    "y must be the clean version of the table X: a DataFrame with its columns."
+                )
+            y = self.table_encoding_.encode(y[list(self.feature_names_in_)])
         with self._explained_missing_values_error("y"):
             y = check_array(
                 y, dtype=X.dtype, input_name="y", ensure_all_finite=self._ensure_all_finite()
@@ -312,17 +344,20 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
 
         Returns
         -------
-        X_denoised : ndarray of shape (n_samples, n_features)
+        X_denoised : ndarray or DataFrame of shape (n_samples, n_features)
             The network output, in the units and dtype of X; with
             ``impute=True``, X with only its missing values filled by it.
+            For a table with categorical columns, a DataFrame with its
+            columns and dtypes, each category the most probable one.
         """
+        index = getattr(X, "index", None)
         X = self._check_fitted_X(X)
         X_denoised = self._denoise(X)
         if self.impute:
             for rows in gen_batches(X.shape[0], _IMPUTE_ROWS):
                 observed = ~np.isnan(X[rows])
                 np.copyto(X_denoised[rows], X[rows], where=observed)
-        return X_denoised
+        return self._as_table(X_denoised, index=index)
 
     def _denoise(self, X):
         """The network's output for X, or the diffusion model's reverse process."""
@@ -338,7 +373,7 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
             )
 
         return self._collect(
-            denoise, X, self.n_features_in_, X.dtype, lambda _, out: self._unscaled(out)
+            denoise, X, self._n_values(), X.dtype, lambda _, out: self._unscaled(out)
         )
 
     def score(self, X, y=None):
@@ -356,12 +391,12 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
         -------
         score : float
             Measured in the scaled space, like the training loss, over the
-            entries where the target (y, else X) is observed.
+            entries where the target (y, else X) is observed; a category's
+            error is its cross-entropy.
         """
         X = self._check_fitted_X(X)
         target = self._validate_target(X, y) if _is_clean_target(y) else X
-        _, scale = self._scaling()
-        return -float(np.nanmean(((self._denoise(X) - target) / scale) ** 2))
+        return -float(np.nanmean(self._output_errors(self._denoise(X), target)))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

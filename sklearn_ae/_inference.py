@@ -174,6 +174,37 @@ class InferenceMixin:
         layout = self._table_layout()
         return output if layout is None else layout.to(output.device).probabilities(output)
 
+    def _as_table(self, values, *, draw=None, index=None):
+        """Network values as the training table: a DataFrame, or the array for numbers only.
+
+        ``draw`` (a numpy generator) draws each category from its
+        probabilities instead of taking the most probable one.
+        """
+        encoding = getattr(self, "table_encoding_", None)
+        if encoding is None:
+            return values
+        with np.errstate(divide="ignore"):
+            scores = np.log(values)  # probabilities back to scores, for decode
+        table = encoding.decode(np.where(encoding.indicator_mask(), scores, values), draw=draw)
+        if index is not None:
+            table.index = index
+        return table
+
+    def _output_errors(self, values, target):
+        """Errors of outputs ``values`` (data units) against ``target``, per feature.
+
+        In the scaled space; for a table, per column with the categories'
+        cross-entropies. NaN where the target is missing.
+        """
+        center, scale = self._scaling()
+        layout = self._table_layout()
+        if layout is None:
+            return ((values - target) / scale) ** 2
+        with np.errstate(divide="ignore"):
+            scores = np.where(self.table_encoding_.indicator_mask(), np.log(values), values)
+        scaled = [torch.as_tensor((v - center) / scale) for v in (scores, target)]
+        return layout.double()(*scaled).numpy()
+
     def _missing_fill(self):
         """Scaled values that stand for missing ones, per feature, or None for 0s."""
         encoding = getattr(self, "table_encoding_", None)

@@ -5,7 +5,7 @@ import torch
 NOISE_TYPES = ("gaussian", "masking")
 
 
-def corrupt(X, noise, noise_level):
+def corrupt(X, noise, noise_level, columns=None, fill=None):
     """Return a corrupted copy of the batch ``X``; ``X`` itself is unchanged.
 
     Parameters
@@ -18,6 +18,12 @@ def corrupt(X, noise, noise_level):
         probability ``noise_level``, like dropout on the input.
     noise_level : float
         Standard deviation (gaussian) or masking probability (masking).
+    columns : torch.Tensor of int or None, default=None
+        The table column of each value: masking then masks whole columns,
+        e.g. all the indicators of a category at once. None: each value is
+        a column.
+    fill : torch.Tensor or None, default=None
+        The value that stands for a masked one, per value; None gives 0.
 
     Returns
     -------
@@ -34,5 +40,14 @@ def corrupt(X, noise, noise_level):
     if noise == "gaussian":
         return X + noise_level * torch.randn_like(X)
     if noise == "masking":
-        return X * (torch.rand_like(X) >= noise_level)
+        if columns is None:
+            kept = torch.rand_like(X) >= noise_level
+        else:
+            n_columns = int(columns.max()) + 1
+            kept = (torch.rand((X.shape[0], n_columns), device=X.device) >= noise_level)[
+                :, columns.to(X.device)
+            ]
+        if fill is None:
+            return X * kept
+        return torch.where(kept, X, fill.to(X.device))
     raise ValueError(f"noise must be one of {NOISE_TYPES}, got {noise!r}.")

@@ -172,6 +172,10 @@ class TableEncoding:
             mask[start : start + size] = categorical
         return mask
 
+    def value_columns(self):
+        """The index of the column of each value."""
+        return np.repeat(np.arange(len(self.sizes_)), self.sizes_)
+
     def layout(self):
         """The :class:`TableLayout` of the encoded values."""
         return TableLayout(self.starts_, self.sizes_, self.categorical_)

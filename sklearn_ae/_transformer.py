@@ -164,10 +164,13 @@ class AETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoe
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, `n_features_in_`)
-            The decoder output, in the units of the training data.
+        X_original : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
+            The decoder output, in the units of the training data. For a
+            table with categorical columns, a DataFrame with its columns and
+            dtypes, each categorical column holding its most probable
+            category.
         """
-        return self._inverse_transform(X)
+        return self._as_table(self._inverse_transform(X))
 
     def score(self, X, y=None):
         """Negative mean squared reconstruction error (higher is better).

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 import torch
 
-from sklearn_ae import AEOutlierDetector, AETransformer
+from sklearn_ae import AEDenoiser, AEOutlierDetector, AETransformer
 from sklearn_ae._table import TableEncoding, TableLayout, categorical_mask
 from sklearn_ae.persistence import dump, load
 
 FAST = {"hidden_layer_sizes": (16,), "max_iter": 20, "random_state": 0}
-TABLE_ESTIMATORS = [AETransformer, AEOutlierDetector]
+TABLE_ESTIMATORS = [AETransformer, AEOutlierDetector, AEDenoiser]
 
 
 def small_table():
@@ -171,8 +171,10 @@ def test_same_random_state_gives_the_same_codes():
 def test_reconstruction_learns_the_categories():
     table = related_table()
     est = AETransformer(n_components=2, max_iter=100, random_state=0).fit(table)
-    probabilities = est.inverse_transform(est.transform(table))[:, 1:4]  # blue, green, red
-    predicted = np.array(["blue", "green", "red"])[probabilities.argmax(axis=1)]
+    reconstructed = est.inverse_transform(est.transform(table))
+    assert list(reconstructed.columns) == list(table.columns)
+    assert (reconstructed.dtypes == table.dtypes).all()
+    predicted = reconstructed["colour"].to_numpy()
     red = table["colour"] == "red"
     assert (predicted[red] == "red").mean() > 0.95
     assert (predicted[~red] != "red").mean() > 0.95
@@ -222,9 +224,50 @@ def test_integer_coded_columns_of_an_array_are_named_by_index():
     assert est.transform(X).shape == (len(X), est.n_components_)
 
 
-def test_categorical_columns_with_the_vae_are_refused():
-    with pytest.raises(ValueError, match=r"model='vae'.*categorical"):
-        AEOutlierDetector(model="vae", **FAST).fit(related_table())
+@pytest.mark.parametrize(
+    "est",
+    [AEOutlierDetector(model="vae", **FAST), AEDenoiser(model="diffusion", **FAST)],
+    ids=["outliers-vae", "denoiser-diffusion"],
+)
+def test_models_without_categories_refuse_them(est):
+    with pytest.raises(ValueError, match=r"model='(vae|diffusion)'.*categorical"):
+        est.fit(related_table())
+
+
+def test_denoised_tables_keep_their_columns_dtypes_and_index():
+    table = related_table().set_index(np.arange(400) + 1000)
+    denoised = AEDenoiser(noise="masking", **FAST).fit(table).transform(table)
+    assert isinstance(denoised, pd.DataFrame)
+    assert denoised.index.equals(table.index)
+    assert (denoised.dtypes == table.dtypes).all()
+    assert set(denoised["colour"]) <= {"red", "green", "blue"}
+
+
+def test_the_imputer_fills_categories_from_the_other_columns():
+    table = related_table(n=600)
+    holes = table.copy()
+    holes.loc[::5, "colour"] = None
+    imputer = AEDenoiser(noise="masking", impute=True, max_iter=150, random_state=0)
+    filled = imputer.fit(holes).transform(holes)
+    assert filled["colour"].notna().all()
+    observed = holes["colour"].notna()
+    pd.testing.assert_series_equal(filled["colour"][observed], holes["colour"][observed])
+    gaps = ~observed
+    red = table["colour"][gaps] == "red"
+    assert ((filled["colour"][gaps] == "red") == red).mean() > 0.9
+    assert np.isfinite(imputer.score(holes))
+
+
+def test_masking_hides_whole_categories():
+    from sklearn_ae._noise import corrupt
+
+    torch.manual_seed(0)
+    X = torch.ones(1000, 4)
+    fill = torch.tensor([0.0, 0.5, 0.5, 0.0])
+    columns = torch.tensor([0, 1, 1, 2])
+    masked = corrupt(X, "masking", 0.3, columns=columns, fill=fill)
+    assert torch.equal(masked[:, 1] == 0.5, masked[:, 2] == 0.5)
+    assert abs((masked[:, 1] == 0.5).float().mean() - 0.3) < 0.05
 
 
 def test_text_columns_read_as_numbers_are_named():
