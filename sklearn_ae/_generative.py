@@ -148,6 +148,9 @@ class GenerativeNetworkMixin:
                 beta=getattr(self, "beta", 1.0),
                 constant_features=self._scaled_constant_features(),
             )
+            encoding = getattr(self, "table_encoding_", None)
+            if encoding is not None:
+                own.update(categories=encoding.category_blocks())
         else:
             own.update(n_steps=self.n_noise_levels)
         if self._n_classes():

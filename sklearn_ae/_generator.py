@@ -30,6 +30,7 @@ from ._generative import (
     GENERATIVE_NETWORKS,
     GenerativeNetworkMixin,
 )
+from ._table import CATEGORICAL_FEATURES_CONSTRAINT
 from .nn._vae import LIKELIHOODS
 
 
@@ -137,6 +138,7 @@ class AEGenerator(
         monotone map that gives the training reconstructions the training
         data's distribution (quantile matching). "calibrated" made samples
         much harder to tell from real digits than the other two.
+    %(table_parameters)s
     %(architecture_parameters)s
     n_components : int or None, default=None
         VAE: size of the latent code z. Codebook model: size of the code on
@@ -225,6 +227,7 @@ class AEGenerator(
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
         "model": [StrOptions({*GENERATIVE_NETWORKS, CODEBOOK_MODEL})],
+        "categorical_features": CATEGORICAL_FEATURES_CONSTRAINT,
         "likelihood": [StrOptions(set(LIKELIHOODS))],
         "beta": [Interval(Real, 0, None, closed="left")],
         "n_noise_levels": [Interval(Integral, 2, None, closed="left")],
@@ -256,6 +259,7 @@ class AEGenerator(
         top_p=None,
         prior_params=None,
         decoder_sampling="calibrated",
+        categorical_features="from_dtype",
         architecture="mlp",
         image_shape=None,
         architecture_params=None,
@@ -312,6 +316,7 @@ class AEGenerator(
         self.top_p = top_p
         self.prior_params = prior_params
         self.decoder_sampling = decoder_sampling
+        self.categorical_features = categorical_features
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -357,8 +362,11 @@ class AEGenerator(
                 starts = np.full(len(X), UNCONDITIONAL_START) if labels is None else labels
                 self._fit_codebook_prior(X, starts)
             if _has_code(self):
+                numeric = self._numeric_values()
                 self.output_calibration_ = OutputCalibration(
-                    self._training_reconstructions(X, labels), X, self.random_state
+                    self._training_reconstructions(X, labels)[:, numeric],
+                    X[:, numeric],
+                    self.random_state,
                 )
         return self
 
@@ -463,11 +471,14 @@ class AEGenerator(
 
         Returns
         -------
-        X : ndarray of shape (n_samples, `n_features_in_`)
+        X : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
             New rows in the units of the training data, in float64. VAE and
             codebook rows decode a code z drawn from the prior, as
             ``decoder_sampling`` says (by default the calibrated decoder
-            mean).
+            mean). For a table with categorical columns, a DataFrame with
+            its columns and dtypes; the VAE draws each category from the
+            decoder's probabilities, the diffusion model takes the largest
+            of its indicators.
         """
         check_is_fitted(self)
         random_state = self.random_state if random_state is None else random_state
@@ -490,7 +501,7 @@ class AEGenerator(
             labels = torch.as_tensor(labels, device=device)
         if self.model == "diffusion":
             x0_range = self._scaled_data_range()
-        out = np.empty((n_samples, self.n_features_in_))
+        out = np.empty((n_samples, self._n_values()))
         with torch.inference_mode():
             for rows in gen_batches(n_samples, self._inference_rows()):
                 n_rows = rows.stop - rows.start
@@ -508,13 +519,49 @@ class AEGenerator(
                         guidance=self.guidance,
                     )
                 out[rows] = self._unscaled(draws).cpu().numpy()
-        return self._calibrated(out) if self.model == "vae" else out
+        out = self._calibrated(out) if self.model == "vae" else out
+        return self._sampled_table(out, generator)
 
     def _calibrated(self, means):
-        """Decoder means mapped to the training marginals, if ``decoder_sampling`` asks."""
+        """Decoder means mapped to the training marginals, if ``decoder_sampling`` asks.
+
+        Only numbers: a table's categories are drawn from their probabilities.
+        """
         if self.decoder_sampling != "calibrated":
             return means
-        return self.output_calibration_(means)
+        numeric = self._numeric_values()
+        means[:, numeric] = self.output_calibration_(means[:, numeric])
+        return means
+
+    def _numeric_values(self):
+        """Mask of the values that are numbers (not a table's category indicators)."""
+        encoding = getattr(self, "table_encoding_", None)
+        if encoding is None:
+            return np.ones(self.n_features_in_, dtype=bool)
+        return ~encoding.indicator_mask()
+
+    def _sampled_table(self, values, generator):
+        """Samples as the training table; categories drawn from the decoder's probabilities.
+
+        The diffusion model and drawn decoder outputs (``decoder_sampling="draw"``,
+        Gumbel noise on the logits) already hold a draw: their most probable
+        category is taken.
+        """
+        if getattr(self, "table_encoding_", None) is None:
+            return values
+        drawn = self.model == "diffusion" or self.decoder_sampling == "draw"
+        seed = int(torch.randint(2**31 - 1, (1,), generator=generator))
+        return self._as_table(values, draw=None if drawn else np.random.default_rng(seed))
+
+    def _categorical_refusal(self):
+        if self.model == CODEBOOK_MODEL:
+            return (
+                "model='vq' does not take categorical columns yet; use model='vae' or "
+                "model='diffusion'."
+            )
+        if self.model == "vae" and self.likelihood != "gaussian":
+            return "categorical columns need likelihood='gaussian'."
+        return None
 
     def score_samples(self, X, y=None):
         """A lower bound on the log-density of each row: the ELBO.
@@ -577,7 +624,7 @@ class AEGenerator(
 
         else:
             steps, weights = module.bound_quadrature(BOUND_LEVELS)
-            noise = self._fixed_noise(len(steps), self.n_features_in_)
+            noise = self._fixed_noise(len(steps), self._n_values())
 
             def bound(x, batch_labels):
                 return module.log_likelihood_bound(x, steps, weights, noise, batch_labels)
@@ -673,15 +720,17 @@ class AEGenerator(
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, `n_features_in_`)
-            Decoded rows, in the units of the training data.
+        X_original : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
+            Decoded rows, in the units of the training data (for a table
+            with categorical columns, a DataFrame with its most probable
+            categories).
         """
         if self._n_classes() and self.model == "vae":
             raise ValueError(
                 "This VAE was fitted with class labels, so decoding a code needs its "
                 "class; draw rows of a class with sample(n_samples, y=...) instead."
             )
-        return self._inverse_transform(X)
+        return self._as_table(self._inverse_transform(X))
 
     @property
     def _n_features_out(self):

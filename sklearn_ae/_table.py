@@ -4,14 +4,13 @@ A numeric column is one value of the network's input and output. A
 categorical column is a block of values, one per category seen in ``fit``:
 a one-hot indicator on the way in, one class score (logit) per category on
 the way out. :class:`TableEncoding` maps a table to those values and back;
-:class:`TableLayout` computes, on torch tensors, one error per column of
-the table (squared error of a numeric value, cross-entropy of a category),
+its ``layout()`` computes, on torch tensors, one error per column of the
+table (squared error of a numeric value, cross-entropy of a category),
 which the losses and the scores of every estimator share.
 """
 
 import numpy as np
 import pandas as pd
-import torch
 from pandas.api.types import (
     is_bool_dtype,
     is_numeric_dtype,
@@ -19,6 +18,8 @@ from pandas.api.types import (
     is_string_dtype,
 )
 from sklearn.utils._param_validation import StrOptions
+
+from .nn._table_layout import TableLayout
 
 
 def categorical_dtype(dtype):
@@ -172,6 +173,16 @@ class TableEncoding:
             mask[start : start + size] = categorical
         return mask
 
+    def category_blocks(self):
+        """``(first value, number of values)`` of each categorical column."""
+        return [
+            (int(start), int(size))
+            for start, size, categorical in zip(
+                self.starts_, self.sizes_, self.categorical_, strict=True
+            )
+            if categorical
+        ]
+
     def value_columns(self):
         """The index of the column of each value."""
         return np.repeat(np.arange(len(self.sizes_)), self.sizes_)
@@ -231,76 +242,6 @@ class TableEncoding:
             categories, ordered = self.dtype_categories_[i]
             return pd.CategoricalDtype(categories, ordered=ordered)
         return pd.api.types.pandas_dtype(self.dtypes_[i])
-
-
-class TableLayout(torch.nn.Module):
-    """One error per table column from a network's values, on torch tensors.
-
-    A numeric column's error is the squared difference of its value; a
-    categorical column's is the cross-entropy of its block of class scores
-    against the one-hot target: ``-log p(category)``. A target NaN (a
-    missing cell) gives NaN, which the losses and scores leave out, as they
-    do for numbers. A target block of zeros (a category not seen in fit)
-    gets the cross-entropy of the least probable seen category: it is at
-    least as surprising as any category the model knows.
-
-    Parameters
-    ----------
-    starts, sizes : array-like of int
-        First value and number of values of each column.
-    categorical : array-like of bool
-        Which columns are categorical.
-    """
-
-    def __init__(self, starts, sizes, categorical):
-        super().__init__()
-        starts, sizes = np.asarray(starts, dtype=int), np.asarray(sizes, dtype=int)
-        categorical = np.asarray(categorical, dtype=bool)
-        self.n_columns = len(starts)
-        self.n_values = int(starts[-1] + sizes[-1]) if len(starts) else 0
-        numeric = np.flatnonzero(~categorical)
-        blocks = np.flatnonzero(categorical)
-        width = int(sizes[blocks].max()) if blocks.size else 1
-        # (n_blocks, width) value indices; padding points at the block's first value.
-        offsets = np.minimum(np.arange(width), sizes[blocks, None] - 1)
-        self.register_buffer("numeric_columns", torch.as_tensor(numeric))
-        self.register_buffer("numeric_values", torch.as_tensor(starts[numeric]))
-        self.register_buffer("block_columns", torch.as_tensor(blocks))
-        self.register_buffer("block_values", torch.as_tensor(starts[blocks, None] + offsets))
-        self.register_buffer("padding", torch.as_tensor(np.arange(width) >= sizes[blocks, None]))
-
-    def forward(self, output, target):
-        """Errors of shape ``(n_samples, n_columns)``: NaN where the target is missing."""
-        missing = torch.isnan(target)
-        # Missing targets are zeroed before the arithmetic and their errors
-        # set to NaN after it: a NaN inside would make the gradient NaN.
-        target = target.masked_fill(missing, 0.0)
-        errors = output.new_empty((output.shape[0], self.n_columns))
-        errors[:, self.numeric_columns] = (
-            output[:, self.numeric_values] - target[:, self.numeric_values]
-        ).square()
-        missing_cells = output.new_zeros(errors.shape, dtype=torch.bool)
-        missing_cells[:, self.numeric_columns] = missing[:, self.numeric_values]
-        if len(self.block_columns):
-            scores = output[:, self.block_values].masked_fill(self.padding, -torch.inf)
-            log_p = scores.log_softmax(dim=-1).masked_fill(self.padding, 0.0)
-            onehot = target[:, self.block_values].masked_fill(self.padding, 0.0)
-            cross_entropy = -(onehot * log_p).sum(dim=-1)
-            least_likely = -log_p.masked_fill(self.padding, torch.inf).min(dim=-1).values
-            unseen = onehot.sum(dim=-1) == 0
-            errors[:, self.block_columns] = torch.where(unseen, least_likely, cross_entropy)
-            missing_cells[:, self.block_columns] = missing[:, self.block_values[:, 0]]
-        return errors.masked_fill(missing_cells, torch.nan)
-
-    def probabilities(self, output):
-        """``output`` with each block's class scores turned into probabilities."""
-        if not len(self.block_columns):
-            return output
-        output = output.clone()
-        for values, padding in zip(self.block_values, self.padding, strict=True):
-            values = values[~padding]
-            output[:, values] = output[:, values].softmax(dim=-1)
-        return output
 
 
 def _as_frame(X, columns=None):

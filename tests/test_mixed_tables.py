@@ -7,12 +7,13 @@ import pandas as pd
 import pytest
 import torch
 
-from sklearn_ae import AEDenoiser, AEOutlierDetector, AETransformer
-from sklearn_ae._table import TableEncoding, TableLayout, categorical_mask
+from sklearn_ae import AEDenoiser, AEGenerator, AEOutlierDetector, AETransformer
+from sklearn_ae._table import TableEncoding, categorical_mask
+from sklearn_ae.nn._table_layout import TableLayout
 from sklearn_ae.persistence import dump, load
 
 FAST = {"hidden_layer_sizes": (16,), "max_iter": 20, "random_state": 0}
-TABLE_ESTIMATORS = [AETransformer, AEOutlierDetector, AEDenoiser]
+TABLE_ESTIMATORS = [AETransformer, AEOutlierDetector, AEDenoiser, AEGenerator]
 
 
 def small_table():
@@ -226,12 +227,52 @@ def test_integer_coded_columns_of_an_array_are_named_by_index():
 
 @pytest.mark.parametrize(
     "est",
-    [AEOutlierDetector(model="vae", **FAST), AEDenoiser(model="diffusion", **FAST)],
-    ids=["outliers-vae", "denoiser-diffusion"],
+    [
+        AEOutlierDetector(model="vae", **FAST),
+        AEDenoiser(model="diffusion", **FAST),
+        AEGenerator(model="vq", **FAST),
+    ],
+    ids=["outliers-vae", "denoiser-diffusion", "generator-vq"],
 )
 def test_models_without_categories_refuse_them(est):
-    with pytest.raises(ValueError, match=r"model='(vae|diffusion)'.*categorical"):
+    with pytest.raises(ValueError, match=r"model='(vae|diffusion|vq)'.*categorical"):
         est.fit(related_table())
+
+
+def test_the_bernoulli_vae_refuses_categories():
+    est = AEGenerator(likelihood="bernoulli", scaling=None, **FAST)
+    with pytest.raises(ValueError, match="categorical columns need likelihood='gaussian'"):
+        est.fit(related_table())
+
+
+@pytest.mark.parametrize(
+    ("model", "max_iter"), [("vae", 100), ("diffusion", 100)], ids=["vae", "diffusion"]
+)
+def test_samples_are_tables_that_keep_the_link_between_columns(model, max_iter):
+    table = related_table()
+    gen = AEGenerator(model=model, max_iter=max_iter, random_state=0).fit(table)
+    rows = gen.sample(1000)
+    assert list(rows.columns) == list(table.columns)
+    assert (rows.dtypes == table.dtypes).all()
+    assert set(rows["colour"]) == {"red", "green", "blue"}
+    red = rows["colour"] == "red"
+    assert 0.2 < red.mean() < 0.45
+    assert rows["size"][~red].mean() - rows["size"][red].mean() > 1.0  # the data: 2.0
+    pd.testing.assert_frame_equal(gen.sample(50, random_state=3), gen.sample(50, random_state=3))
+    assert np.isfinite(gen.score_samples(table)).all()
+
+
+def test_the_vae_likelihood_of_a_category_is_its_log_probability():
+    from sklearn_ae.nn import VariationalAutoencoder
+
+    vae = VariationalAutoencoder(4, n_components=2, hidden_layer_sizes=(8,), categories=[(1, 3)])
+    output = torch.tensor([[0.5, 0.0, 1.0, 2.0]])
+    x = torch.tensor([[1.5, 0.0, 1.0, 0.0]])
+    log_p = torch.log_softmax(torch.tensor([0.0, 1.0, 2.0]), dim=0)[1]
+    gaussian = -0.5 * 1.0**2 - 0.5 * np.log(2 * np.pi)  # scale 1 at initialisation
+    torch.testing.assert_close(
+        vae._log_likelihood(output, x), torch.tensor([gaussian + log_p.item()], dtype=torch.float32)
+    )
 
 
 def test_denoised_tables_keep_their_columns_dtypes_and_index():

@@ -9,6 +9,7 @@ from torch.distributions import ContinuousBernoulli
 from ._checks import check_integer, check_real
 from ._conditioning import ClassColumnMixin
 from ._registry import bypasses_code, get_architecture, module_arguments
+from ._table_layout import table_layout
 from ._train_mode import LazyTrainMode
 
 #: Likelihoods p(x | z) of :class:`VariationalAutoencoder`.
@@ -40,6 +41,10 @@ class VariationalAutoencoder(ClassColumnMixin, LazyTrainMode, nn.Module):
     - "bernoulli": the continuous Bernoulli (Loaiza-Ganem and Cunningham,
       2019), a proper density on [0, 1] whose logits the decoder outputs, for
       data in [0, 1] such as pixel intensities.
+
+    With ``categories`` (a table's categorical columns, each a block of
+    one-hot values), each block is a categorical distribution whose logits
+    the decoder outputs, and the other values keep the Gaussian.
 
     The training loss is the negative evidence lower bound (ELBO) per
     feature, with the KL term weighted by ``beta`` (Higgins et al., 2017).
@@ -77,6 +82,10 @@ class VariationalAutoencoder(ClassColumnMixin, LazyTrainMode, nn.Module):
         Classes to condition on; 0 for an unconditional model. With classes,
         the rows given to :meth:`forward` end with one more value, the class
         index, and :meth:`elbo` and :meth:`sample` take the class of each row.
+    categories : list of (int, int) or None, default=None
+        ``(first value, number of values)`` of each categorical column of a
+        table, whose values are one-hot indicators (Gaussian likelihood
+        only). The decoder's outputs for them are the categories' logits.
 
     Examples
     --------
@@ -105,6 +114,7 @@ class VariationalAutoencoder(ClassColumnMixin, LazyTrainMode, nn.Module):
         beta=1.0,
         constant_features=None,
         n_classes=0,
+        categories=None,
     ):
         super().__init__()
         owner = type(self).__name__
@@ -145,6 +155,15 @@ class VariationalAutoencoder(ClassColumnMixin, LazyTrainMode, nn.Module):
         self.register_buffer("_constant", constant, persistent=False)
         self.register_buffer("_constant_values", constant_values, persistent=False)
         self._pins_features = likelihood == "gaussian" and bool(constant.any())
+        self.table = None
+        if categories:
+            if likelihood != "gaussian":
+                raise ValueError(f"{owner}: categories need likelihood='gaussian'.")
+            self.table = table_layout(n_features, categories)
+            numeric = torch.ones(n_features, dtype=torch.bool)
+            for start, size in categories:
+                numeric[start : start + size] = False
+            self.register_buffer("_numeric", numeric, persistent=False)
         self._kl = None
         self._logits = None
 
@@ -291,7 +310,12 @@ class VariationalAutoencoder(ClassColumnMixin, LazyTrainMode, nn.Module):
         if self.likelihood == "gaussian":
             log_scale = self.scale().log()
             z_scores = (x - output) / log_scale.exp()
-            return -(0.5 * z_scores.square() + log_scale + _HALF_LOG_2PI).sum(dim=1)
+            values = 0.5 * z_scores.square() + log_scale + _HALF_LOG_2PI
+            if self.table is None:
+                return -values.sum(dim=1)
+            # Categories: minus their cross-entropy, log p(category | z).
+            cross_entropy = self.table(output, x)[:, self.table.block_columns]
+            return -(values[:, self._numeric].sum(dim=1) + cross_entropy.sum(dim=1))
         distribution = ContinuousBernoulli(logits=output, validate_args=False)
         return distribution.log_prob(x.clamp(0.0, 1.0)).sum(dim=1)
 
@@ -371,6 +395,12 @@ class VariationalAutoencoder(ClassColumnMixin, LazyTrainMode, nn.Module):
             return self._mean(output)
         if self.likelihood == "gaussian":
             draws = torch.randn(output.shape, generator=generator, device=device)
+            if self.table is not None:
+                # Gumbel noise on the logits: the highest value of each block
+                # is then a draw from its categorical distribution.
+                uniform = torch.rand(output.shape, generator=generator, device=device)
+                gumbel = -torch.log(-torch.log(uniform.clamp(1e-12, 1 - 1e-7)))
+                return torch.where(self._numeric, output + draws * self.scale(), output + gumbel)
             return output + draws * self.scale()
         uniform = torch.rand(output.shape, generator=generator, device=device)
         distribution = ContinuousBernoulli(logits=output, validate_args=False)
