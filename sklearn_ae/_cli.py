@@ -11,8 +11,8 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from . import AEDenoiser, AEOutlierDetector, AETransformer, __version__
 from ._callbacks import EpochProgressBar
-from ._categorical import TableEncoder, categorical_columns
 from ._cli_segment import add_segment_command, run_segment
+from ._table import categorical_dtype
 from .datasets import load_breast_cancer_outliers
 
 _DEFAULT_DATA = "the embedded breast cancer outlier set (378 rows, 21 outliers)"
@@ -85,8 +85,9 @@ def _build_parser():
         prog="sklearn-ae",
         description="Fit an autoencoder on a CSV table and write the result as CSV "
         "(segment: on image files, writing mask files). "
-        "Features are scaled inside the model; text columns are one-hot encoded and "
-        "empty cells are left out of the loss and the scores.",
+        "Features are scaled inside the model; text columns are categorical (one "
+        "indicator per category, a cross-entropy error) and empty cells are left out "
+        "of the loss and the scores.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -187,7 +188,7 @@ def _estimator(args):
     return AEDenoiser(noise=noise, impute=args.impute, **params)
 
 
-def _report_detection(detector, X, result, labels, top, log, encoder=None, known=None):
+def _report_detection(detector, X, result, labels, top, log, known=None):
     n_outliers = int((result["label"] == -1).sum())
     log(f"flagged {n_outliers} of {len(X)} rows as outliers ({n_outliers / len(X):.1%})")
     if labels is not None:
@@ -206,8 +207,6 @@ def _report_detection(detector, X, result, labels, top, log, encoder=None, known
     sources = detector.score_sources(X.loc[worst])
     components = detector.score_components(X.loc[worst])
     errors = pd.DataFrame(detector.feature_errors(X.loc[worst]), index=worst, columns=X.columns)
-    if encoder is not None:  # name the table's columns, not their one-hot indicators
-        errors = encoder.merge_columns(errors)
     combined = (
         "the largest is the outlier score"
         if known is None
@@ -224,9 +223,9 @@ def _report_detection(detector, X, result, labels, top, log, encoder=None, known
         log(f"  {row}: {evidence}; {reconstruction:.1f} + {code:.1f}; {features}")
 
 
-def _encode(table, log):
-    """One-hot encode the table's text and category columns, if it has any."""
-    columns = categorical_columns(table)
+def _describe(table, log):
+    """Say which columns are categorical and how many numeric cells are empty."""
+    columns = [column for column in table.columns if categorical_dtype(table[column].dtype)]
     numeric = table.drop(columns=columns)
     n_empty = int(numeric.isna().to_numpy().sum())
     if n_empty:
@@ -234,15 +233,11 @@ def _encode(table, log):
             f"{n_empty} empty cell(s) in numeric columns ({n_empty / numeric.size:.1%}): "
             "left out of the loss and the scores"
         )
-    if not columns:
-        return table, None
-    encoder = TableEncoder(columns).fit(table)
-    X = encoder.transform(table)
-    log(
-        f"one-hot encoded {len(columns)} text column(s) into {encoder.n_indicators_} indicator "
-        f"columns: {', '.join(map(str, columns))}"
-    )
-    return X, encoder
+    if columns:
+        log(
+            f"{len(columns)} categorical column(s), one indicator per category and a "
+            f"cross-entropy error each: {', '.join(map(str, columns))}"
+        )
 
 
 def main(argv=None):
@@ -262,7 +257,8 @@ def main(argv=None):
             f"sklearn-ae {args.command}: {table.shape[0]} rows x {table.shape[1]} features "
             f"from {args.input or _DEFAULT_DATA}"
         )
-        X, encoder = _encode(table, log)
+        _describe(table, log)
+        X = table
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -282,12 +278,9 @@ def main(argv=None):
             if known_anomalies is not None:
                 known = known_anomalies.fillna(-1).to_numpy()
                 log(f"learned from {int((known == 1).sum())} known anomalies")
-            _report_detection(estimator, X, result, labels, args.top, log, encoder, known)
+            _report_detection(estimator, X, result, labels, args.top, log, known)
         else:
             result = estimator.set_output(transform="pandas").transform(X)
-            if args.command == "denoise" and encoder is not None:
-                # Back to the table's columns; with --impute, its observed cells.
-                result = encoder.decode(result, table if args.impute else None)
     except (ValueError, TypeError, OSError) as exc:
         print(f"sklearn-ae: error: {exc}", file=sys.stderr)
         return 2

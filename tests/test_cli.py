@@ -67,26 +67,27 @@ def table_with_text(tmp_path):
     )
     table.loc[:4, "country"] = "ZZ"
     table.loc[:4, "is_fraud"] = 1
-    table.loc[10, "country"] = None  # an empty cell: a category of its own
+    table.loc[10, "country"] = None  # an empty cell, left out like an empty number
     path = tmp_path / "table.csv"
     table.to_csv(path, index=False)
     return path
 
 
-def test_detect_one_hot_encodes_text_columns_and_names_them(table_with_text, tmp_path, capsys):
+def test_detect_takes_text_columns_as_categories_and_names_them(table_with_text, tmp_path, capsys):
     out = tmp_path / "scores.csv"
     args = ["detect", "-i", str(table_with_text), "--label-column", "is_fraud", "-o", str(out)]
     assert main([*args, "--max-iter", "30", "--hidden-layer-sizes", "16"]) == 0
     report = capsys.readouterr().err
     assert "200 rows x 3 features" in report
-    assert "one-hot encoded 1 text column(s) into 5 indicator columns: country" in report
+    assert "1 categorical column(s), one indicator per category" in report
+    assert "cross-entropy error each: country" in report
     explanations = report.split("features reconstructed worst):")[1].splitlines()[1:6]
     features = {int(line.split(":")[0]): line.split("; ")[2] for line in explanations}
     # The rows with the rare country are among the top outliers, and the
-    # country explains them, under the table's own column name.
+    # explanations name the table's own columns, not indicators.
     rare = [row for row in features if row < 5]
     assert len(rare) >= 2
-    assert all(features[row].startswith("country") for row in rare)
+    assert all(set(features[row].split(", ")) == {"amount", "country", "hours"} for row in rare)
     assert "country_" not in report.split("features reconstructed worst):")[1]
     assert len(pd.read_csv(out)) == 200
 
@@ -97,7 +98,7 @@ def test_denoise_returns_the_table_columns_with_categories(table_with_text, tmp_
     assert main([*args, *FAST_ARGS]) == 0
     result = pd.read_csv(out, index_col="row", keep_default_na=False)
     assert list(result.columns) == ["amount", "country", "hours"]
-    assert set(result["country"]) <= {"FR", "DE", "IT", "ZZ", "(missing)"}
+    assert set(result["country"]) <= {"FR", "DE", "IT", "ZZ"}
 
 
 def test_missing_label_column_is_reported(capsys):
@@ -154,7 +155,7 @@ def test_denoise_impute_fills_only_the_empty_cells(table_with_gaps, tmp_path):
     assert filled.notna().all().all()
     observed = table.notna()
     pd.testing.assert_frame_equal(filled[observed], table[observed], check_dtype=False)
-    assert filled.loc[10, "country"] in {"FR", "DE", "IT", "ZZ"}  # not "(missing)"
+    assert filled.loc[10, "country"] in {"FR", "DE", "IT", "ZZ"}
 
 
 # ------------------------------------------------------------ segment
