@@ -183,9 +183,7 @@ class InferenceMixin:
         encoding = getattr(self, "table_encoding_", None)
         if encoding is None:
             return values
-        with np.errstate(divide="ignore"):
-            scores = np.log(values)  # probabilities back to scores, for decode
-        table = encoding.decode(np.where(encoding.indicator_mask(), scores, values), draw=draw)
+        table = encoding.decode(self._category_scores(values), draw=draw)
         if index is not None:
             table.index = index
         return table
@@ -200,10 +198,17 @@ class InferenceMixin:
         layout = self._table_layout()
         if layout is None:
             return ((values - target) / scale) ** 2
-        with np.errstate(divide="ignore"):
-            scores = np.where(self.table_encoding_.indicator_mask(), np.log(values), values)
+        scores = self._category_scores(values)
         scaled = [torch.as_tensor((v - center) / scale) for v in (scores, target)]
         return layout.double()(*scaled).numpy()
+
+    def _category_scores(self, values):
+        """``values`` with a table's category probabilities back as scores (their log)."""
+        indicators = self.table_encoding_.indicator_mask()
+        scores = np.array(values, dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            scores[:, indicators] = np.log(scores[:, indicators])
+        return scores
 
     def _missing_fill(self):
         """Scaled values that stand for missing ones, per feature, or None for 0s."""

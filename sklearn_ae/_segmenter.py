@@ -21,7 +21,7 @@ from ._tiling import TiledInference
 from .metrics import _labelled_pixels
 from .nn import UNet
 from .nn._image import check_image_shape
-from .nn._losses import PixelCrossEntropyLoss
+from .nn._losses import DiceCrossEntropyLoss, PixelCrossEntropyLoss
 from .nn._registry import module_arguments
 
 # max_iter="auto": about this many mini-batches of crops, within these epochs.
@@ -85,8 +85,15 @@ default="unet"
         Flip each training crop and turn it by a random multiple of 90
         degrees (flips only for crops that are not square). Set it to False
         when orientation matters (e.g. the sky above the ground).
+    loss : {"dice_cross_entropy", "cross_entropy"}, default="dice_cross_entropy"
+        The training loss. "cross_entropy" is the mean cross-entropy of the
+        labelled pixels; "dice_cross_entropy" adds the soft Dice loss of the
+        classes (one minus their mean Dice overlap over the batch), which
+        weighs a thin or rare class as much as the background and is
+        measured on regions, as masks are judged. Choose "cross_entropy"
+        when the per-pixel probabilities matter more than the masks' overlap.
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, as in scikit-learn's classifiers:
+        Weights of the classes in the cross-entropy, as in scikit-learn's classifiers:
         a dict ``{label: weight}`` (missing labels weigh 1), or "balanced" to
         weigh each class inversely to its share of the labelled pixels. None
         weighs every pixel alike, which gives the lowest pixel error; weights
@@ -183,7 +190,8 @@ default="unet"
         The fitted scaling of the channels.
     loss_curve_ : list of float
         Training loss per epoch: the mean cross-entropy of the labelled
-        pixels of the crops (weighted by ``class_weight_``).
+        pixels of the crops (weighted by ``class_weight_``), plus the Dice
+        loss with ``loss="dice_cross_entropy"``.
     early_stopping_ : bool
         Whether a validation set was held out (``early_stopping`` resolved).
     validation_loss_curve_ : list of float or None
@@ -211,6 +219,9 @@ default="unet"
     .. [2] Y. Wu and K. He, "Group Normalization", ECCV 2018.
     .. [3] I. Loshchilov and F. Hutter, "SGDR: Stochastic Gradient Descent
        with Warm Restarts", ICLR 2017.
+    .. [4] F. Milletari, N. Navab and S.-A. Ahmadi, "V-Net: Fully
+       Convolutional Neural Networks for Volumetric Medical Image
+       Segmentation", 3DV 2016.
 
     Examples
     --------
@@ -232,6 +243,7 @@ default="unet"
         **BaseAutoencoder._parameter_constraints,
         "crop_size": [Interval(Integral, 1, None, closed="left"), None],
         "augment": ["boolean"],
+        "loss": [StrOptions({"dice_cross_entropy", "cross_entropy"})],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "ignore_label": [Integral, str, None],
         "test_time_augmentation": ["boolean"],
@@ -249,6 +261,7 @@ default="unet"
         architecture_params=None,
         crop_size=128,
         augment=True,
+        loss="dice_cross_entropy",
         class_weight=None,
         ignore_label=-1,
         test_time_augmentation=True,
@@ -297,6 +310,7 @@ default="unet"
         )
         self.crop_size = crop_size
         self.augment = augment
+        self.loss = loss
         self.class_weight = class_weight
         self.ignore_label = ignore_label
         self.test_time_augmentation = test_time_augmentation
@@ -516,8 +530,11 @@ default="unet"
 
     def _criterion_params(self, missing_values=False):
         weights = self.class_weight_
+        criterion = (
+            DiceCrossEntropyLoss if self.loss == "dice_cross_entropy" else PixelCrossEntropyLoss
+        )
         return {
-            "criterion": PixelCrossEntropyLoss,
+            "criterion": criterion,
             "criterion__weight": None if np.all(weights == 1) else weights,
         }
 

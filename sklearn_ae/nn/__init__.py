@@ -9,7 +9,12 @@ the same protocol (see :func:`get_architecture`); the estimators' parameter
 from ._conv import ConvAutoencoder
 from ._diffusion import DiffusionModel
 from ._image import ImageRows
-from ._losses import MaskedMSELoss, PixelCrossEntropyLoss, TrimmedMSELoss
+from ._losses import (
+    DiceCrossEntropyLoss,
+    MaskedMSELoss,
+    PixelCrossEntropyLoss,
+    TrimmedMSELoss,
+)
 from ._mlp import ACTIVATIONS, MLPAutoencoder
 from ._prior import CodePrior
 from ._quantizer import VectorQuantizer
@@ -24,6 +29,7 @@ __all__ = [
     "ARCHITECTURES",
     "CodePrior",
     "ConvAutoencoder",
+    "DiceCrossEntropyLoss",
     "DiffusionModel",
     "ImageRows",
     "MLPAutoencoder",

@@ -208,3 +208,60 @@ class PixelCrossEntropyLoss(nn.Module):
         else:
             total_weight = self.weight[target.clamp(min=0)].masked_fill(~labelled, 0.0).sum()
         return losses.sum() / total_weight.clamp(min=1e-12)
+
+
+class DiceCrossEntropyLoss(PixelCrossEntropyLoss):
+    """Pixel cross-entropy plus the soft Dice loss of the classes.
+
+    The Dice loss is one minus the mean over classes of the soft Dice
+    coefficient, ``2 |P ∩ Y| / (|P| + |Y|)`` with the predicted
+    probabilities P and the one-hot labels Y summed over the labelled pixels
+    of the batch (Milletari et al., 2016). It weighs every class alike
+    whatever its share of pixels, and rewards the overlap of each class's
+    region with the truth: the measure a thin class such as a membrane is
+    judged by. The cross-entropy keeps each pixel's probabilities
+    calibrated. Pixels labelled -1 are left out of both.
+
+    Parameters
+    ----------
+    weight : array-like of shape (n_classes,) or None, default=None
+        Weight of each class in the cross-entropy; None weighs them equally.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_ae.nn import DiceCrossEntropyLoss
+    >>> scores = torch.tensor([[9.0, -9.0, -9.0, 9.0]])  # two pixels, sure of 0 then 1
+    >>> loss = DiceCrossEntropyLoss()(scores, torch.tensor([[0, 1]]))
+    >>> round(float(loss), 2)
+    0.0
+    """
+
+    def forward(self, output, target):
+        """Compute the cross-entropy plus the Dice loss over the labelled pixels.
+
+        Parameters
+        ----------
+        output : torch.Tensor of shape (n, n_classes * n_pixels)
+            Class scores (logits), one map per class, flattened.
+        target : torch.Tensor of shape (n, n_pixels)
+            Class index of each pixel, -1 where it is left out.
+
+        Returns
+        -------
+        loss : torch.Tensor
+            A scalar.
+        """
+        cross_entropy = super().forward(output, target)
+        n, n_pixels = target.shape
+        probabilities = output.reshape(n, -1, n_pixels).softmax(dim=1)
+        labelled = (target >= 0).unsqueeze(1)
+        onehot = nn.functional.one_hot(target.clamp(min=0), probabilities.shape[1])
+        onehot = onehot.permute(0, 2, 1) * labelled
+        probabilities = probabilities * labelled
+        overlap = (probabilities * onehot).sum(dim=(0, 2))
+        total = probabilities.sum(dim=(0, 2)) + onehot.sum(dim=(0, 2))
+        # One pixel of smoothing: a class absent from the batch and from the
+        # prediction counts as a perfect match, not 0 / 0.
+        dice = (2 * overlap + 1) / (total + 1)
+        return cross_entropy + (1 - dice).mean()
