@@ -85,13 +85,14 @@ default="unet"
         Flip each training crop and turn it by a random multiple of 90
         degrees (flips only for crops that are not square). Set it to False
         when orientation matters (e.g. the sky above the ground).
-    loss : {"dice_cross_entropy", "cross_entropy"}, default="dice_cross_entropy"
+    loss : {"cross_entropy", "dice_cross_entropy"}, default="cross_entropy"
         The training loss. "cross_entropy" is the mean cross-entropy of the
-        labelled pixels; "dice_cross_entropy" adds the soft Dice loss of the
-        classes (one minus their mean Dice overlap over the batch), which
-        weighs a thin or rare class as much as the background and is
-        measured on regions, as masks are judged. Choose "cross_entropy"
-        when the per-pixel probabilities matter more than the masks' overlap.
+        labelled pixels, each pixel weighing the same. "dice_cross_entropy"
+        adds the soft Dice loss of the classes (one minus their mean Dice
+        overlap over the batch), which weighs a thin or rare class as much
+        as the background; try it when a small class's overlap with the
+        truth matters most. Its effect differs between data sets (see the
+        user guide).
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the cross-entropy, as in scikit-learn's classifiers:
         a dict ``{label: weight}`` (missing labels weigh 1), or "balanced" to
@@ -243,7 +244,7 @@ default="unet"
         **BaseAutoencoder._parameter_constraints,
         "crop_size": [Interval(Integral, 1, None, closed="left"), None],
         "augment": ["boolean"],
-        "loss": [StrOptions({"dice_cross_entropy", "cross_entropy"})],
+        "loss": [StrOptions({"cross_entropy", "dice_cross_entropy"})],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "ignore_label": [Integral, str, None],
         "test_time_augmentation": ["boolean"],
@@ -261,7 +262,7 @@ default="unet"
         architecture_params=None,
         crop_size=128,
         augment=True,
-        loss="dice_cross_entropy",
+        loss="cross_entropy",
         class_weight=None,
         ignore_label=-1,
         test_time_augmentation=True,

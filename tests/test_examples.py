@@ -50,6 +50,10 @@ CHECKS = {
         r"adapted Rand error 0\.\d+\nwith boundary_class=0 0\.\d+",
         True,
     ),
+    "plot_mixed_table.py": (
+        r"ROC-AUC against the fraud labels: 0\.\d+\n(.*\n)+ +real +synthetic\ncountry",
+        True,
+    ),
     "plot_dask_search.py": (r"torch threads per worker: \{.*: 1, .*: 1\}\nbest: ", True),
     "plot_out_of_core_scoring.py": (
         r"([\d, ]+ rows \(.*MiB on disk\): .* peak extra memory \d+ MiB\n){2}ROC-AUC",

@@ -539,3 +539,22 @@ def test_boundary_class_must_be_a_class(two_classes):
     images, masks = two_classes
     with pytest.raises(ValueError, match=r"boundary_class=3 is not one of the classes"):
         AESegmenter(**QUICK, boundary_class=3).fit(images, masks)
+
+
+def test_dice_loss_adds_one_minus_the_mean_dice_of_the_classes():
+    from sklearn_ae.nn import DiceCrossEntropyLoss, PixelCrossEntropyLoss
+
+    scores = torch.tensor([[2.0, 0.0, -1.0, 0.0, 0.0, 1.0]])  # 2 classes x 3 pixels
+    target = torch.tensor([[0, 1, -1]])  # the last pixel is left out
+    probabilities = scores.reshape(1, 2, 3).softmax(dim=1)[0, :, :2]
+    onehot = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    dice = (2 * (probabilities * onehot).sum(1) + 1) / (probabilities.sum(1) + 1 + 1)
+    expected = PixelCrossEntropyLoss()(scores, target) + (1 - dice).mean()
+    torch.testing.assert_close(DiceCrossEntropyLoss()(scores, target), expected)
+
+
+def test_dice_loss_option_trains_and_segments(two_classes):
+    images, masks = two_classes
+    segmenter = AESegmenter(loss="dice_cross_entropy", **QUICK).fit(images, masks)
+    assert type(segmenter.net_.criterion_).__name__ == "DiceCrossEntropyLoss"
+    assert segmenter.score(images, masks) > 0.7

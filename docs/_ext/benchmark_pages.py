@@ -50,7 +50,7 @@ GROUPS = {
         "photos_diffusion",
     ],
     "Generation": ["generation_digits", "generation_conditional", "generation_table"],
-    "Segmentation": ["segmentation", "segmentation_variants"],
+    "Segmentation": ["segmentation", "segmentation_dice_cross_entropy", "segmentation_variants"],
     "Choice of defaults": ["architecture"],
 }
 
