@@ -280,8 +280,11 @@ def _numbers(cells, column):
 
 
 def _cast_numbers(values, dtype):
-    if is_numeric_dtype(dtype) and np.dtype(dtype).kind in "iu":
-        return np.rint(values).astype(dtype)
+    """Numbers in a column's own dtype: integers rounded, pandas' nullable dtypes kept."""
+    if pd.api.types.is_integer_dtype(dtype):
+        values = np.rint(values)
+    if is_numeric_dtype(dtype) and not is_bool_dtype(dtype):
+        return pd.Series(values).astype(dtype).array
     return values
 
 

@@ -96,6 +96,8 @@ def test_encoding_gives_indicators_nan_for_missing_and_zeros_for_unseen():
 def test_decoding_restores_columns_categories_and_dtypes():
     table = small_table().assign(colour=["red", "blue", "blue", "red"])
     table["name"] = pd.array(["a", "b", "a", "b"], dtype="string")
+    table["stock"] = pd.array([5, 2, 7, 1], dtype="Int64")
+    table["ratio"] = np.array([0.5, 0.25, 1.0, 2.0], dtype=np.float32)
     encoding = TableEncoding(categorical_mask(table, "from_dtype")).fit(table)
     decoded = encoding.decode(encoding.encode(table))
     pd.testing.assert_frame_equal(decoded, table)
