@@ -21,19 +21,23 @@ it comes.
 # country ``"ZZ"`` that honest payments rarely use). Some cells are empty,
 # among them 9 countries. The fraud labels are kept aside to judge the
 # detector; it never sees them.
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from sklearn_ae import AEDenoiser, AEGenerator, AEOutlierDetector
+from sklearn_ae import (
+    AEDenoiser,
+    AEGenerator,
+    AEOutlierDetector,
+)
 
-payments = pd.read_csv(Path(__file__).parent / "data" / "payments.csv")
+# The file lies beside this script.
+payments = pd.read_csv("data/payments.csv")
 fraud = payments.pop("is_fraud")
 print(payments.head())
-print(f"empty cells per column: {payments.isna().sum().to_dict()}")
+empty = payments.isna().sum().to_dict()
+print(f"empty cells per column: {empty}")
 
 # %%
 # Unusual payments, and why
@@ -44,8 +48,10 @@ print(f"empty cells per column: {payments.isna().sum().to_dict()}")
 # so 1 is ordinary and 20 very unusual.
 detector = AEOutlierDetector(random_state=0).fit(payments)
 surprise = -detector.score_samples(payments)
-print(f"ROC-AUC against the fraud labels: {roc_auc_score(fraud, surprise):.3f}")
-errors = pd.DataFrame(detector.feature_errors(payments), columns=payments.columns)
+roc_auc = roc_auc_score(fraud, surprise)
+print(f"ROC-AUC against the fraud labels: {roc_auc:.3f}")
+errors = detector.feature_errors(payments)
+errors = pd.DataFrame(errors, columns=payments.columns)
 top = np.argsort(surprise)[::-1][:5]
 print(errors.iloc[top].round(1).assign(fraud=fraud.iloc[top]))
 
@@ -56,7 +62,12 @@ print(errors.iloc[top].round(1).assign(fraud=fraud.iloc[top]))
 # it is not shown, then fills the empty cells and leaves the others as
 # they are. An empty country gets a country, predicted from the amount,
 # items and hour.
-imputer = AEDenoiser(noise="masking", impute=True, max_iter=200, random_state=0)
+imputer = AEDenoiser(
+    noise="masking",
+    impute=True,
+    max_iter=200,
+    random_state=0,
+)
 filled = imputer.fit_transform(payments)
 gaps = payments["country"].isna()
 print(filled.loc[gaps, ["amount", "hour", "country"]])
@@ -67,8 +78,8 @@ print(filled.loc[gaps, ["amount", "hour", "country"]])
 # The diffusion model learns the complete rows and samples new ones, with
 # the table's columns and countries. The countries come out in about
 # their real shares, and night payments with large amounts stay rare.
-generator = AEGenerator(model="diffusion", random_state=0).fit(payments.dropna())
-synthetic = generator.sample(1000)
+generator = AEGenerator(model="diffusion", random_state=0)
+synthetic = generator.fit(payments.dropna()).sample(1000)
 shares = pd.DataFrame(
     {
         "real": payments["country"].value_counts(normalize=True),
@@ -81,8 +92,10 @@ fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
 shares.plot.bar(ax=left, rot=0)
 left.set(title="Country shares", ylabel="share of payments")
 for name, rows in (("real", payments), ("synthetic", synthetic)):
-    right.scatter(rows["hour"], rows["amount"], s=6, alpha=0.5, label=name)
-right.set(title="Amount by hour", xlabel="hour", ylabel="amount", yscale="log")
+    hours, amounts = rows["hour"], rows["amount"]
+    right.scatter(hours, amounts, s=6, alpha=0.5, label=name)
+right.set(title="Amount by hour", xlabel="hour", ylabel="amount")
+right.set_yscale("log")
 right.legend()
 fig.tight_layout()
 plt.show()
