@@ -246,7 +246,11 @@ class BaseAutoencoder(
                 )
             refusal = self._categorical_refusal()
             if refusal:
-                raise ValueError(f"{type(self).__name__}: {refusal}")
+                columns = list(np.asarray(getattr(X, "columns", range(X.shape[1])))[mask])
+                raise ValueError(
+                    f"{type(self).__name__}: {refusal} Categorical columns: {columns}; "
+                    "categorical_features=None reads every column as a number."
+                )
             validate_data(self, X, reset=True, skip_check_array=True)
             self.table_encoding_ = TableEncoding(mask).fit(X)
             self.image_shape_ = None

@@ -334,3 +334,11 @@ def test_a_mixed_table_model_saves_with_skops(tmp_path):
     dump(est, tmp_path / "model.skops")
     loaded = load(tmp_path / "model.skops")
     np.testing.assert_array_equal(loaded.score_samples(table), est.score_samples(table))
+
+
+def test_a_refusal_names_the_columns_and_the_way_out():
+    table = related_table().assign(flag=True)
+    with pytest.raises(ValueError, match=r"\['colour', 'flag'\]; categorical_features=None"):
+        AEDenoiser(model="diffusion", **FAST).fit(table)
+    numbers = AEDenoiser(model="diffusion", categorical_features=None, max_iter=2)
+    assert numbers.fit(table.drop(columns="colour")).n_features_in_ == 3
