@@ -252,14 +252,16 @@ class BaseAutoencoder(
                     "categorical_features=None reads every column as a number."
                 )
             validate_data(self, X, reset=True, skip_check_array=True)
-            self.table_encoding_ = TableEncoding(mask).fit(X)
+            self.table_encoding_ = TableEncoding(mask)
             self.image_shape_ = None
-        elif getattr(self, "table_encoding_", None) is None:
+            values = self.table_encoding_.fit_encode(X)
+        elif self._table_encoding() is None:
             return None
         else:
             validate_data(self, X, reset=False, skip_check_array=True)
+            values = self.table_encoding_.encode(X)
         return check_array(
-            self.table_encoding_.encode(X),
+            values,
             ensure_min_samples=2 if reset else 1,
             ensure_all_finite=self._ensure_all_finite(),
             input_name="X",
@@ -639,7 +641,7 @@ class BaseAutoencoder(
 
     def _table_layout(self):
         """The :class:`TableLayout` of a table with categorical columns, else None."""
-        encoding = getattr(self, "table_encoding_", None)
+        encoding = self._table_encoding()
         return None if encoding is None else encoding.layout()
 
     def _n_values(self):
@@ -648,7 +650,7 @@ class BaseAutoencoder(
         ``n_features_in_``, except for a table with categorical columns,
         whose categories each have a value.
         """
-        encoding = getattr(self, "table_encoding_", None)
+        encoding = self._table_encoding()
         return self.n_features_in_ if encoding is None else encoding.n_values_
 
     def _warn_if_not_converged(self, net, n_epochs, max_epochs):

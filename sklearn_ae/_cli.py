@@ -12,7 +12,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from . import AEDenoiser, AEOutlierDetector, AETransformer, __version__
 from ._callbacks import EpochProgressBar
 from ._cli_segment import add_segment_command, run_segment
-from ._table import categorical_dtype
+from ._table import categorical_mask
 from .datasets import load_breast_cancer_outliers
 
 _DEFAULT_DATA = "the embedded breast cancer outlier set (378 rows, 21 outliers)"
@@ -225,7 +225,7 @@ def _report_detection(detector, X, result, labels, top, log, known=None):
 
 def _describe(table, log):
     """Say which columns are categorical and how many numeric cells are empty."""
-    columns = [column for column in table.columns if categorical_dtype(table[column].dtype)]
+    columns = list(table.columns[categorical_mask(table, "from_dtype")])
     numeric = table.drop(columns=columns)
     n_empty = int(numeric.isna().to_numpy().sum())
     if n_empty:

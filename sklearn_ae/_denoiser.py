@@ -267,7 +267,7 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
 
     def _table_noise(self):
         """Masking of a table's whole columns, a category's at its frequencies."""
-        encoding = getattr(self, "table_encoding_", None)
+        encoding = self._table_encoding()
         if encoding is None:
             return {}
         return {
@@ -317,7 +317,7 @@ class AEDenoiser(GenerativeNetworkMixin, OneToOneFeatureMixin, TransformerMixin,
         return not self._imputes() and super()._stops_on_training_loss()
 
     def _validate_target(self, X, y):
-        if getattr(self, "table_encoding_", None) is not None:
+        if self._table_encoding() is not None:
             if not hasattr(y, "columns"):
                 raise ValueError(
                     "y must be the clean version of the table X: a DataFrame with its columns."

@@ -148,7 +148,7 @@ class GenerativeNetworkMixin:
                 beta=getattr(self, "beta", 1.0),
                 constant_features=self._scaled_constant_features(),
             )
-            encoding = getattr(self, "table_encoding_", None)
+            encoding = self._table_encoding()
             if encoding is not None:
                 own.update(categories=encoding.category_blocks())
         else:

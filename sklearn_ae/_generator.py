@@ -535,7 +535,7 @@ class AEGenerator(
 
     def _numeric_values(self):
         """Mask of the values that are numbers (not a table's category indicators)."""
-        encoding = getattr(self, "table_encoding_", None)
+        encoding = self._table_encoding()
         if encoding is None:
             return np.ones(self.n_features_in_, dtype=bool)
         return ~encoding.indicator_mask()
@@ -547,7 +547,7 @@ class AEGenerator(
         Gumbel noise on the logits) already hold a draw: their most probable
         category is taken.
         """
-        if getattr(self, "table_encoding_", None) is None:
+        if self._table_encoding() is None:
             return values
         drawn = self.model == "diffusion" or self.decoder_sampling == "draw"
         seed = int(torch.randint(2**31 - 1, (1,), generator=generator))

@@ -60,13 +60,17 @@ class InferenceMixin:
     ``n_components_`` and ``image_shape_``.
     """
 
+    def _table_encoding(self):
+        """The fitted ``table_encoding_``; None for numbers only (or a model saved before it)."""
+        return getattr(self, "table_encoding_", None)
+
     def _scaling(self):
         """``(center, scale)`` of the fitted scaling per feature, as float32 arrays.
 
         A table's category indicators are not scaled: they stay 0 and 1.
         """
         center, scale = scaling_arrays(self.scaler_, self._n_values(), self.image_shape_)
-        encoding = getattr(self, "table_encoding_", None)
+        encoding = self._table_encoding()
         if encoding is not None:
             indicators = encoding.indicator_mask()
             center[indicators], scale[indicators] = 0.0, 1.0
@@ -180,7 +184,7 @@ class InferenceMixin:
         ``draw`` (a numpy generator) draws each category from its
         probabilities instead of taking the most probable one.
         """
-        encoding = getattr(self, "table_encoding_", None)
+        encoding = self._table_encoding()
         if encoding is None:
             return values
         table = encoding.decode(self._category_scores(values), draw=draw)
@@ -204,7 +208,7 @@ class InferenceMixin:
 
     def _category_scores(self, values):
         """``values`` with a table's category probabilities back as scores (their log)."""
-        indicators = self.table_encoding_.indicator_mask()
+        indicators = self._table_encoding().indicator_mask()
         scores = np.array(values, dtype=np.float64)
         with np.errstate(divide="ignore"):
             scores[:, indicators] = np.log(scores[:, indicators])
@@ -212,7 +216,7 @@ class InferenceMixin:
 
     def _missing_fill(self):
         """Scaled values that stand for missing ones, per feature, or None for 0s."""
-        encoding = getattr(self, "table_encoding_", None)
+        encoding = self._table_encoding()
         if encoding is None:
             return None
         return torch.as_tensor(encoding.fill_values_, dtype=torch.float32)

@@ -132,6 +132,12 @@ class TableEncoding:
 
     def fit(self, X):
         """Learn the columns, their dtypes and each categorical column's categories."""
+        self.fit_encode(X)
+        return self
+
+    def fit_encode(self, X):
+        """Fit on table X and return its values (:meth:`encode`), encoding it once."""
+        self._derived = {}
         frame = _as_frame(X)
         self.categorical_ = np.asarray(self.categorical, dtype=bool)
         self.columns_ = list(frame.columns)
@@ -162,16 +168,11 @@ class TableEncoding:
         self.fill_values_ = np.where(
             self.indicator_mask(), np.nan_to_num(np.nanmean(encoded, axis=0)), 0.0
         )
-        return self
+        return encoded
 
     def indicator_mask(self):
         """Boolean mask of the values that are category indicators."""
-        mask = np.zeros(self.n_values_, dtype=bool)
-        for start, size, categorical in zip(
-            self.starts_, self.sizes_, self.categorical_, strict=True
-        ):
-            mask[start : start + size] = categorical
-        return mask
+        return self._derive("indicator_mask", lambda: np.repeat(self.categorical_, self.sizes_))
 
     def category_blocks(self):
         """``(first value, number of values)`` of each categorical column."""
@@ -189,7 +190,20 @@ class TableEncoding:
 
     def layout(self):
         """The :class:`TableLayout` of the encoded values."""
-        return TableLayout(self.starts_, self.sizes_, self.categorical_)
+        return self._derive(
+            "layout", lambda: TableLayout(self.starts_, self.sizes_, self.categorical_)
+        )
+
+    def _derive(self, name, compute):
+        """``compute()``, once: inference asks for the mask and the layout at every batch."""
+        derived = self.__dict__.setdefault("_derived", {})
+        if name not in derived:
+            derived[name] = compute()
+        return derived[name]
+
+    def __getstate__(self):
+        # What is derived from the fitted attributes is not saved.
+        return {key: value for key, value in self.__dict__.items() if key != "_derived"}
 
     def encode(self, X):
         """The network's values of table X: float64, ``(n_samples, n_values_)``."""
